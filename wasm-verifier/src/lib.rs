@@ -1,0 +1,159 @@
+//! # zkagg-wasm-verifier
+//!
+//! A small, fast Groth16-over-BN254 verifier for dapps, in the browser and in Node.
+//!
+//! ```js
+//! const verifier = new Verifier(verificationKeyJson); // prepares the key once
+//! verifier.verify(proofJson, publicSignals);          // true / false
+//! ```
+//!
+//! Keys, proofs and public inputs are accepted as snarkjs JSON (objects or JSON text) or as
+//! arkworks-compressed bytes (`Uint8Array`). Parsing validates everything (canonical numbers,
+//! points on the curve and in the subgroup, input count): malformed input throws an `Error` whose
+//! message names the problem. `verify` returns `false` only for a well-formed proof that does not
+//! satisfy the pairing equation, so a dapp can tell "invalid proof" from "broken input".
+
+use js_sys::{Uint8Array, JSON};
+use wasm_bindgen::prelude::*;
+use zkagg_core::formats::{self, snarkjs};
+use zkagg_core::verifier::PreparedVerifier;
+use zkagg_core::{Fr, Proof, VerifyingKey};
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &'static str = r#"
+/** A G1 point as snarkjs writes it: ["x", "y", "1"] (decimal strings). */
+export type SnarkjsG1 = [string, string, string] | [string, string];
+/** A G2 point as snarkjs writes it: [["x.c0","x.c1"],["y.c0","y.c1"],["1","0"]]. */
+export type SnarkjsG2 = [[string, string], [string, string], [string, string]] | [[string, string], [string, string]];
+/** snarkjs verification_key.json */
+export interface SnarkjsVerificationKey {
+  protocol?: "groth16"; curve?: "bn128" | "bn254"; nPublic?: number;
+  vk_alpha_1: SnarkjsG1; vk_beta_2: SnarkjsG2; vk_gamma_2: SnarkjsG2; vk_delta_2: SnarkjsG2;
+  IC: SnarkjsG1[];
+}
+/** snarkjs proof.json */
+export interface SnarkjsProof { pi_a: SnarkjsG1; pi_b: SnarkjsG2; pi_c: SnarkjsG1; protocol?: "groth16"; curve?: string; }
+/** A verifying key: snarkjs JSON (object or text) or arkworks-compressed bytes. */
+export type VerifyingKeyInput = SnarkjsVerificationKey | string | Uint8Array;
+/** A proof: snarkjs JSON (object or text) or arkworks-compressed bytes (128 bytes). */
+export type ProofInput = SnarkjsProof | string | Uint8Array;
+/** Public inputs: snarkjs public.json (array of decimal strings, or its text) or arkworks bytes. */
+export type PublicInputsInput = string[] | string | Uint8Array;
+"#;
+
+/// How a JS value is to be read: bytes (binary) or JSON text.
+enum Input {
+    Bytes(Vec<u8>),
+    Json(String),
+}
+
+fn classify(value: &JsValue, what: &str) -> Result<Input, JsError> {
+    if let Some(bytes) = value.dyn_ref::<Uint8Array>() {
+        return Ok(Input::Bytes(bytes.to_vec()));
+    }
+    if let Some(text) = value.as_string() {
+        return Ok(Input::Json(text));
+    }
+    if value.is_object() {
+        let text = JSON::stringify(value)
+            .map_err(|_| JsError::new(&format!("{what}: object cannot be converted to JSON")))?;
+        return Ok(Input::Json(String::from(text)));
+    }
+    Err(JsError::new(&format!(
+        "{what}: expected a snarkjs JSON object, JSON text or a Uint8Array"
+    )))
+}
+
+/// A JS `Error` whose message says which argument was bad and what is wrong with it.
+fn error(what: &str, e: zkagg_core::Error) -> JsError {
+    let message = e.to_string();
+    if message.starts_with(what) {
+        // Binary decoding errors already start with the artifact's name.
+        JsError::new(&message)
+    } else {
+        JsError::new(&format!("{what}: {message}"))
+    }
+}
+
+fn parse_vk(value: &JsValue) -> Result<VerifyingKey, JsError> {
+    const WHAT: &str = "verifying key";
+    match classify(value, WHAT)? {
+        Input::Bytes(b) => formats::binary::verifying_key_from_bytes(&b),
+        Input::Json(t) => snarkjs::parse_verifying_key(&t),
+    }
+    .map_err(|e| error(WHAT, e))
+}
+
+fn parse_proof(value: &JsValue) -> Result<Proof, JsError> {
+    const WHAT: &str = "proof";
+    match classify(value, WHAT)? {
+        Input::Bytes(b) => formats::binary::proof_from_bytes(&b),
+        Input::Json(t) => snarkjs::parse_proof(&t),
+    }
+    .map_err(|e| error(WHAT, e))
+}
+
+fn parse_inputs(value: &JsValue) -> Result<Vec<Fr>, JsError> {
+    const WHAT: &str = "public inputs";
+    match classify(value, WHAT)? {
+        Input::Bytes(b) => formats::binary::public_inputs_from_bytes(&b),
+        Input::Json(t) => snarkjs::parse_public_inputs(&t),
+    }
+    .map_err(|e| error(WHAT, e))
+}
+
+/// A Groth16 verifier with its key prepared once (`e(alpha, beta)` and the G2 lines of gamma and
+/// delta are precomputed), for verifying many proofs under one key.
+#[wasm_bindgen]
+pub struct Verifier {
+    inner: PreparedVerifier,
+}
+
+#[wasm_bindgen]
+impl Verifier {
+    /// Parse and prepare a verifying key. Throws if the key is malformed.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "VerifyingKeyInput")] vk: JsValue,
+    ) -> Result<Verifier, JsError> {
+        let vk = parse_vk(&vk)?;
+        let inner = PreparedVerifier::new(&vk).map_err(|e| error("verifying key", e))?;
+        Ok(Verifier { inner })
+    }
+
+    /// `true` iff the proof is valid for these public inputs under this key; `false` for a
+    /// well-formed invalid proof. Throws on malformed input or a wrong number of inputs.
+    pub fn verify(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ProofInput")] proof: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "PublicInputsInput")] public_inputs: JsValue,
+    ) -> Result<bool, JsError> {
+        let proof = parse_proof(&proof)?;
+        let inputs = parse_inputs(&public_inputs)?;
+        self.inner
+            .verify(&proof, &inputs)
+            .map_err(|e| error("public inputs", e))
+    }
+
+    /// Number of public inputs the key expects.
+    #[wasm_bindgen(getter, js_name = numPublicInputs)]
+    pub fn num_public_inputs(&self) -> usize {
+        self.inner.num_public_inputs()
+    }
+
+    /// The key's `vk_hash` (keccak256 of its EVM words), `0x`-prefixed hex.
+    #[wasm_bindgen(getter, js_name = vkHash)]
+    pub fn vk_hash(&self) -> String {
+        zkagg_core::formats::calldata::word_to_hex(&self.inner.vk_hash())
+    }
+}
+
+/// One-shot verification (prepares the key each call; prefer `Verifier` for many proofs).
+#[wasm_bindgen]
+pub fn verify(
+    #[wasm_bindgen(unchecked_param_type = "VerifyingKeyInput")] vk: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "ProofInput")] proof: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "PublicInputsInput")] public_inputs: JsValue,
+) -> Result<bool, JsError> {
+    Verifier::new(vk)?.verify(proof, public_inputs)
+}
