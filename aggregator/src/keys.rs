@@ -74,7 +74,10 @@ pub fn save(dir: &Path, params: &BatchParams, pk: &ProvingKey) -> Result<()> {
         &dir.join(VK_JSON_FILE),
         snarkjs::verifying_key_to_string(&pk.vk).as_bytes(),
     )?;
-    write(&dir.join(VK_BIN_FILE), &binary::verifying_key_to_bytes(&pk.vk))?;
+    write(
+        &dir.join(VK_BIN_FILE),
+        &binary::verifying_key_to_bytes(&pk.vk),
+    )?;
     Ok(())
 }
 

@@ -40,7 +40,10 @@ fn every_format_round_trips_and_verifies() {
     let public_bin = binary::public_inputs_to_bytes(&inputs);
     assert_eq!(binary::verifying_key_from_bytes(&vk_bin).unwrap(), vk);
     assert_eq!(binary::proof_from_bytes(&proof_bin).unwrap(), proof);
-    assert_eq!(binary::public_inputs_from_bytes(&public_bin).unwrap(), inputs);
+    assert_eq!(
+        binary::public_inputs_from_bytes(&public_bin).unwrap(),
+        inputs
+    );
     assert_eq!(proof_bin.len(), 128);
 
     // auto-detection picks the right parser for both
@@ -48,7 +51,10 @@ fn every_format_round_trips_and_verifies() {
     assert_eq!(formats::load_verifying_key(vk_json.as_bytes()).unwrap(), vk);
     assert_eq!(formats::load_verifying_key(&vk_bin).unwrap(), vk);
     assert_eq!(formats::load_proof(&proof_bin).unwrap(), proof);
-    assert_eq!(formats::load_public_inputs(public_json.as_bytes()).unwrap(), inputs);
+    assert_eq!(
+        formats::load_public_inputs(public_json.as_bytes()).unwrap(),
+        inputs
+    );
 
     // calldata
     let words = calldata::proof_to_words(&proof);
@@ -92,35 +98,59 @@ fn tampered_proofs_inputs_and_keys_are_rejected() {
 
     let mut bad = proof.clone();
     bad.a = other_g1(proof.a);
-    assert!(!verifier.verify(&bad, &inputs).unwrap(), "tampered A accepted");
+    assert!(
+        !verifier.verify(&bad, &inputs).unwrap(),
+        "tampered A accepted"
+    );
     let mut bad = proof.clone();
     bad.b = other_g2(proof.b);
-    assert!(!verifier.verify(&bad, &inputs).unwrap(), "tampered B accepted");
+    assert!(
+        !verifier.verify(&bad, &inputs).unwrap(),
+        "tampered B accepted"
+    );
     let mut bad = proof.clone();
     bad.c = other_g1(proof.c);
-    assert!(!verifier.verify(&bad, &inputs).unwrap(), "tampered C accepted");
+    assert!(
+        !verifier.verify(&bad, &inputs).unwrap(),
+        "tampered C accepted"
+    );
     let mut bad = proof.clone();
     bad.a = -proof.a;
-    assert!(!verifier.verify(&bad, &inputs).unwrap(), "negated A accepted");
+    assert!(
+        !verifier.verify(&bad, &inputs).unwrap(),
+        "negated A accepted"
+    );
 
     for i in 0..inputs.len() {
         let mut bad_inputs = inputs.clone();
         bad_inputs[i] += Fr::from(1u64);
-        assert!(!verifier.verify(&proof, &bad_inputs).unwrap(), "tampered input {i} accepted");
+        assert!(
+            !verifier.verify(&proof, &bad_inputs).unwrap(),
+            "tampered input {i} accepted"
+        );
     }
 
     // wrong key: a second setup of the same circuit
     let (_, other_vk) = keys(7);
-    assert!(!verify(&other_vk, &proof, &inputs).unwrap(), "wrong key accepted");
+    assert!(
+        !verify(&other_vk, &proof, &inputs).unwrap(),
+        "wrong key accepted"
+    );
 
     // wrong input count is an error, not `false` and not silently truncated
     let mut longer = inputs.clone();
     longer.push(Fr::from(0u64));
     assert_eq!(
         verifier.verify(&proof, &longer),
-        Err(Error::InputCount { expected: 2, got: 3 })
+        Err(Error::InputCount {
+            expected: 2,
+            got: 3
+        })
     );
-    assert!(matches!(verifier.verify(&proof, &inputs[..1]), Err(Error::InputCount { .. })));
+    assert!(matches!(
+        verifier.verify(&proof, &inputs[..1]),
+        Err(Error::InputCount { .. })
+    ));
 }
 
 fn set(value: &mut Value, path: &[Value], new: Value) {
@@ -149,7 +179,11 @@ fn non_canonical_numbers_are_rejected_with_the_field_named() {
         (vec![json!("pi_c"), json!(0)], json!("-1"), "pi_c[0]"),
         (vec![json!("pi_c"), json!(0)], json!("0x01"), "pi_c[0]"),
         (vec![json!("pi_c"), json!(1)], json!(12), "pi_c[1]"),
-        (vec![json!("pi_b"), json!(0), json!(1)], json!(p.clone()), "pi_b[0][1]"),
+        (
+            vec![json!("pi_b"), json!(0), json!(1)],
+            json!(p.clone()),
+            "pi_b[0][1]",
+        ),
         (vec![json!("pi_b"), json!(1)], json!(["1"]), "pi_b[1]"),
         (vec![json!("pi_a"), json!(2)], json!("2"), "pi_a"),
     ];
@@ -157,7 +191,10 @@ fn non_canonical_numbers_are_rejected_with_the_field_named() {
         let mut tampered = proof_value.clone();
         set(&mut tampered, &path, new.clone());
         let err = snarkjs::proof_from_value(&tampered).expect_err(&format!("{new} accepted"));
-        assert!(err.to_string().contains(named), "error {err} does not name {named}");
+        assert!(
+            err.to_string().contains(named),
+            "error {err} does not name {named}"
+        );
     }
 
     let mut missing = proof_value.clone();
@@ -171,9 +208,13 @@ fn non_canonical_numbers_are_rejected_with_the_field_named() {
     let mut public = snarkjs::public_inputs_to_value(&inputs);
     public[1] = json!(r);
     let err = snarkjs::public_inputs_from_value(&public).unwrap_err();
-    assert!(matches!(err, Error::NonCanonical { ref field, .. } if field == "public[1]"), "{err}");
-    let reduced_plus_r = num_bigint::BigUint::parse_bytes(snarkjs::to_decimal(&inputs[0]).as_bytes(), 10).unwrap()
-        + num_bigint::BigUint::parse_bytes(r.as_bytes(), 10).unwrap();
+    assert!(
+        matches!(err, Error::NonCanonical { ref field, .. } if field == "public[1]"),
+        "{err}"
+    );
+    let reduced_plus_r =
+        num_bigint::BigUint::parse_bytes(snarkjs::to_decimal(&inputs[0]).as_bytes(), 10).unwrap()
+            + num_bigint::BigUint::parse_bytes(r.as_bytes(), 10).unwrap();
     public[1] = json!(snarkjs::to_decimal(&inputs[1]));
     public[0] = json!(reduced_plus_r.to_string());
     assert!(snarkjs::public_inputs_from_value(&public).is_err());
@@ -182,20 +223,35 @@ fn non_canonical_numbers_are_rejected_with_the_field_named() {
     let vk_value = snarkjs::verifying_key_to_value(&vk);
     let mut bad = vk_value.clone();
     bad["nPublic"] = json!(3);
-    assert!(snarkjs::verifying_key_from_value(&bad).unwrap_err().to_string().contains("nPublic"));
+    assert!(snarkjs::verifying_key_from_value(&bad)
+        .unwrap_err()
+        .to_string()
+        .contains("nPublic"));
     let mut bad = vk_value.clone();
     bad["protocol"] = json!("plonk");
-    assert!(snarkjs::verifying_key_from_value(&bad).unwrap_err().to_string().contains("protocol"));
+    assert!(snarkjs::verifying_key_from_value(&bad)
+        .unwrap_err()
+        .to_string()
+        .contains("protocol"));
     let mut bad = vk_value.clone();
     bad["curve"] = json!("bls12381");
-    assert!(snarkjs::verifying_key_from_value(&bad).unwrap_err().to_string().contains("curve"));
+    assert!(snarkjs::verifying_key_from_value(&bad)
+        .unwrap_err()
+        .to_string()
+        .contains("curve"));
     let mut bad = vk_value.clone();
     bad["IC"] = json!([]);
     bad.as_object_mut().unwrap().remove("nPublic");
-    assert!(snarkjs::verifying_key_from_value(&bad).unwrap_err().to_string().contains("IC"));
+    assert!(snarkjs::verifying_key_from_value(&bad)
+        .unwrap_err()
+        .to_string()
+        .contains("IC"));
 
     // invalid JSON text
-    assert!(matches!(snarkjs::parse_proof("{\"pi_a\": [1,"), Err(Error::Json(_))));
+    assert!(matches!(
+        snarkjs::parse_proof("{\"pi_a\": [1,"),
+        Err(Error::Json(_))
+    ));
 }
 
 #[test]
@@ -209,7 +265,9 @@ fn points_off_the_curve_or_outside_the_subgroup_are_rejected_everywhere() {
     value["pi_a"][1] = json!(snarkjs::to_decimal(&(ay + Fq::from(1u64))));
     assert_eq!(
         snarkjs::proof_from_value(&value).unwrap_err(),
-        Error::NotOnCurve { field: "pi_a".into() }
+        Error::NotOnCurve {
+            field: "pi_a".into()
+        }
     );
 
     // B with its limbs swapped (the classic EIP-197 order mistake) is off the curve.
@@ -223,7 +281,12 @@ fn points_off_the_curve_or_outside_the_subgroup_are_rejected_everywhere() {
     let mut bad = proof.clone();
     bad.b = rogue;
     let err = snarkjs::proof_from_value(&snarkjs::proof_to_value(&bad)).unwrap_err();
-    assert_eq!(err, Error::NotInSubgroup { field: "pi_b".into() });
+    assert_eq!(
+        err,
+        Error::NotInSubgroup {
+            field: "pi_b".into()
+        }
+    );
     assert!(binary::proof_from_bytes(&binary::proof_to_bytes(&bad)).is_err());
     let words = calldata::proof_to_words(&bad);
     assert_eq!(
@@ -232,15 +295,24 @@ fn points_off_the_curve_or_outside_the_subgroup_are_rejected_everywhere() {
     );
     let mut bad_vk = vk.clone();
     bad_vk.delta_g2 = rogue;
-    let err = snarkjs::verifying_key_from_value(&snarkjs::verifying_key_to_value(&bad_vk)).unwrap_err();
-    assert_eq!(err, Error::NotInSubgroup { field: "vk_delta_2".into() });
+    let err =
+        snarkjs::verifying_key_from_value(&snarkjs::verifying_key_to_value(&bad_vk)).unwrap_err();
+    assert_eq!(
+        err,
+        Error::NotInSubgroup {
+            field: "vk_delta_2".into()
+        }
+    );
     assert!(binary::verifying_key_from_bytes(&binary::verifying_key_to_bytes(&bad_vk)).is_err());
 
     // Calldata: coordinate >= p and input >= r are rejected, not reduced.
     let mut words = calldata::proof_to_words(&proof);
     words[0] = calldata::field_to_word(&Fq::from(0u64));
     words[0][0] = 0xff;
-    assert!(matches!(calldata::proof_from_words(&words), Err(Error::NonCanonical { .. })));
+    assert!(matches!(
+        calldata::proof_from_words(&words),
+        Err(Error::NonCanonical { .. })
+    ));
     let r_word: [u8; 32] = {
         let mut w = [0u8; 32];
         let be = Fr::MODULUS.to_bytes_be();
@@ -263,9 +335,18 @@ fn infinity_encodings_round_trip() {
         b: ark_bn254::G2Affine::zero(),
         c: ark_bn254::G1Affine::zero(),
     };
-    assert_eq!(snarkjs::parse_proof(&snarkjs::proof_to_string(&proof)).unwrap(), proof);
-    assert_eq!(calldata::proof_from_words(&calldata::proof_to_words(&proof)).unwrap(), proof);
-    assert_eq!(binary::proof_from_bytes(&binary::proof_to_bytes(&proof)).unwrap(), proof);
+    assert_eq!(
+        snarkjs::parse_proof(&snarkjs::proof_to_string(&proof)).unwrap(),
+        proof
+    );
+    assert_eq!(
+        calldata::proof_from_words(&calldata::proof_to_words(&proof)).unwrap(),
+        proof
+    );
+    assert_eq!(
+        binary::proof_from_bytes(&binary::proof_to_bytes(&proof)).unwrap(),
+        proof
+    );
 }
 
 #[test]
@@ -278,12 +359,18 @@ fn binary_rejects_truncation_trailing_bytes_and_absurd_lengths() {
     }
     let mut long = vk_bin.clone();
     long.push(0);
-    assert!(binary::verifying_key_from_bytes(&long).unwrap_err().to_string().contains("trailing"));
+    assert!(binary::verifying_key_from_bytes(&long)
+        .unwrap_err()
+        .to_string()
+        .contains("trailing"));
     let proof_bin = binary::proof_to_bytes(&proof);
     assert!(binary::proof_from_bytes(&proof_bin[..127]).is_err());
     let mut public_bin = binary::public_inputs_to_bytes(&inputs);
     public_bin[..8].copy_from_slice(&u64::MAX.to_le_bytes());
-    assert!(binary::public_inputs_from_bytes(&public_bin).unwrap_err().to_string().contains("implausibly"));
+    assert!(binary::public_inputs_from_bytes(&public_bin)
+        .unwrap_err()
+        .to_string()
+        .contains("implausibly"));
 }
 
 #[test]
@@ -291,21 +378,29 @@ fn snarkjs_fixture_verifies_through_every_format() {
     let vk = snarkjs::parse_verifying_key(&fixture("verification_key.json")).unwrap();
     let proof = snarkjs::parse_proof(&fixture("proof.json")).unwrap();
     let inputs = snarkjs::parse_public_inputs(&fixture("public.json")).unwrap();
-    assert!(verify(&vk, &proof, &inputs).unwrap(), "snarkjs proof rejected");
+    assert!(
+        verify(&vk, &proof, &inputs).unwrap(),
+        "snarkjs proof rejected"
+    );
 
     // through binary and calldata and back
     let vk2 = binary::verifying_key_from_bytes(&binary::verifying_key_to_bytes(&vk)).unwrap();
     let proof2 = binary::proof_from_bytes(&binary::proof_to_bytes(&proof)).unwrap();
-    let inputs2 = binary::public_inputs_from_bytes(&binary::public_inputs_to_bytes(&inputs)).unwrap();
+    let inputs2 =
+        binary::public_inputs_from_bytes(&binary::public_inputs_to_bytes(&inputs)).unwrap();
     assert!(verify(&vk2, &proof2, &inputs2).unwrap());
     let (proof3, inputs3) =
-        calldata::decode_verify_proof_call(&calldata::encode_verify_proof_call(&proof, &inputs)).unwrap();
+        calldata::decode_verify_proof_call(&calldata::encode_verify_proof_call(&proof, &inputs))
+            .unwrap();
     assert!(verify(&vk, &proof3, &inputs3).unwrap());
 
     // our JSON writer reproduces snarkjs's files (same members, same values)
     let original: Value = serde_json::from_str(&fixture("verification_key.json")).unwrap();
     let ours = snarkjs::verifying_key_to_value(&vk);
-    assert_eq!(ours, original, "verification_key.json differs from snarkjs's");
+    assert_eq!(
+        ours, original,
+        "verification_key.json differs from snarkjs's"
+    );
     let original: Value = serde_json::from_str(&fixture("proof.json")).unwrap();
     assert_eq!(snarkjs::proof_to_value(&proof), original);
     let original: Value = serde_json::from_str(&fixture("public.json")).unwrap();

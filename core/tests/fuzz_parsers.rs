@@ -62,7 +62,8 @@ fn mutate(rng: &mut impl RngCore, input: &[u8]) -> Vec<u8> {
             }
             _ => {
                 let i = rng.gen_range(0..=out.len());
-                let junk = [b"\"", b"[", b"]", b"{", b"}", b",", b"0", b"-", b"9"][rng.gen_range(0..9)];
+                let junk =
+                    [b"\"", b"[", b"]", b"{", b"}", b",", b"0", b"-", b"9"][rng.gen_range(0..9)];
                 out.splice(i..i, junk.iter().copied());
             }
         }
@@ -79,7 +80,9 @@ fn mutate_json(rng: &mut impl RngCore, value: &mut Value) {
         serde_json::json!(1.5),
         serde_json::json!(""),
         serde_json::json!("1e3"),
-        serde_json::json!("99999999999999999999999999999999999999999999999999999999999999999999999999999999"),
+        serde_json::json!(
+            "99999999999999999999999999999999999999999999999999999999999999999999999999999999"
+        ),
         serde_json::json!([]),
         serde_json::json!({}),
         serde_json::json!(["1", "2", "1"]),

@@ -31,9 +31,10 @@ pub struct ProveBatchArgs {
 
 /// Run `zkagg prove-batch`.
 pub fn run(args: &ProveBatchArgs, progress: &Progress) -> Result<()> {
-    let keys = progress.step(&format!("loading keys from {}", args.keys.display()), || {
-        keys::load(&args.keys)
-    })?;
+    let keys = progress.step(
+        &format!("loading keys from {}", args.keys.display()),
+        || keys::load(&args.keys),
+    )?;
     let params = keys.params;
     let mut batch_rng = match args.seed {
         Some(seed) => ChaCha20Rng::seed_from_u64(seed),
@@ -55,7 +56,9 @@ pub fn run(args: &ProveBatchArgs, progress: &Progress) -> Result<()> {
     })?;
     let inputs = statement.public_inputs();
     let verifier = PreparedVerifier::new(&keys.verifying_key)?;
-    let valid = progress.step("verifying the new proof", || verifier.verify(&proof, &inputs))?;
+    let valid = progress.step("verifying the new proof", || {
+        verifier.verify(&proof, &inputs)
+    })?;
     if !valid {
         return Err(Error::Keys(format!(
             "the proof does not verify: {} does not match its verifying key",
@@ -65,10 +68,19 @@ pub fn run(args: &ProveBatchArgs, progress: &Progress) -> Result<()> {
 
     let dir = &args.out_dir;
     fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    keys::write(&dir.join("proof.json"), snarkjs::proof_to_string(&proof).as_bytes())?;
-    keys::write(&dir.join("public.json"), snarkjs::public_inputs_to_string(&inputs).as_bytes())?;
+    keys::write(
+        &dir.join("proof.json"),
+        snarkjs::proof_to_string(&proof).as_bytes(),
+    )?;
+    keys::write(
+        &dir.join("public.json"),
+        snarkjs::public_inputs_to_string(&inputs).as_bytes(),
+    )?;
     keys::write(&dir.join("proof.bin"), &binary::proof_to_bytes(&proof))?;
-    keys::write(&dir.join("public.bin"), &binary::public_inputs_to_bytes(&inputs))?;
+    keys::write(
+        &dir.join("public.bin"),
+        &binary::public_inputs_to_bytes(&inputs),
+    )?;
     keys::write(
         &dir.join("calldata.txt"),
         calldata::to_solidity_arguments(&proof, &inputs).as_bytes(),
@@ -87,8 +99,14 @@ pub fn run(args: &ProveBatchArgs, progress: &Progress) -> Result<()> {
     progress.note(format!(
         "proof written to {} (old_root {}..., new_root {}...)",
         dir.display(),
-        &snarkjs::to_decimal(&statement.old_root).chars().take(12).collect::<String>(),
-        &snarkjs::to_decimal(&statement.new_root).chars().take(12).collect::<String>(),
+        &snarkjs::to_decimal(&statement.old_root)
+            .chars()
+            .take(12)
+            .collect::<String>(),
+        &snarkjs::to_decimal(&statement.new_root)
+            .chars()
+            .take(12)
+            .collect::<String>(),
     ));
     Ok(())
 }

@@ -37,7 +37,8 @@
 //! 7. the recipient's new leaf, hashed up the same `to` path, gives the next running root;
 //! 8. `tx_hash = hash(Tx, from + to * 2^32, amount + s.nonce * 2^64)` and
 //!    `c_{i+1} = hash(Chain, c_i, tx_hash)`: the nonce hashed is the sender's nonce variable
-//!    itself, so **the transfer's nonce equals the sender's current nonce** by construction.
+//!    itself, so **the transfer's nonce equals the sender's current nonce** by construction (the
+//!    witness's copy `transfer.nonce` is never read by the circuit).
 //!
 //! Finally the running root equals `new_root` and `c_K` equals `tx_commitment`.
 //!

@@ -53,7 +53,12 @@ pub fn merkle_root_from_path(leaf: Fr, index: u64, siblings: &[Fr]) -> Option<Fr
     }
     let mut node = leaf;
     for (level, sibling) in siblings.iter().enumerate() {
-        node = if (index >> level) & 1 == 1 {
+        let bit = u32::try_from(level)
+            .ok()
+            .and_then(|l| index.checked_shr(l))
+            .unwrap_or(0)
+            & 1;
+        node = if bit == 1 {
             hash(Domain::Node, *sibling, node)
         } else {
             hash(Domain::Node, node, *sibling)

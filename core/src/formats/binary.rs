@@ -47,13 +47,19 @@ fn check_length_prefix(bytes: &[u8], offset: usize, element_size: usize, what: &
     word.copy_from_slice(prefix);
     let len = u64::from_le_bytes(word);
     if len > MAX_VECTOR_LEN {
-        return Err(Error::binary(what, format!("vector length {len} is implausibly large")));
+        return Err(Error::binary(
+            what,
+            format!("vector length {len} is implausibly large"),
+        ));
     }
     let needed = offset as u64 + 8 + len * element_size as u64;
     if (bytes.len() as u64) < needed {
         return Err(Error::binary(
             what,
-            format!("truncated: {len} elements need {needed} bytes, got {}", bytes.len()),
+            format!(
+                "truncated: {len} elements need {needed} bytes, got {}",
+                bytes.len()
+            ),
         ));
     }
     Ok(())
@@ -70,7 +76,10 @@ pub fn verifying_key_from_bytes(bytes: &[u8]) -> Result<VerifyingKey> {
     check_length_prefix(bytes, G1_SIZE + 3 * G2_SIZE, G1_SIZE, WHAT)?;
     let vk: VerifyingKey = decode(bytes, WHAT)?;
     if vk.gamma_abc_g1.is_empty() {
-        return Err(Error::binary(WHAT, "gamma_abc_g1 (IC) must hold at least one point"));
+        return Err(Error::binary(
+            WHAT,
+            "gamma_abc_g1 (IC) must hold at least one point",
+        ));
     }
     Ok(vk)
 }
@@ -86,7 +95,11 @@ pub fn proof_from_bytes(bytes: &[u8]) -> Result<Proof> {
     if bytes.len() != 2 * G1_SIZE + G2_SIZE {
         return Err(Error::binary(
             WHAT,
-            format!("expected {} bytes, got {}", 2 * G1_SIZE + G2_SIZE, bytes.len()),
+            format!(
+                "expected {} bytes, got {}",
+                2 * G1_SIZE + G2_SIZE,
+                bytes.len()
+            ),
         ));
     }
     decode(bytes, WHAT)

@@ -36,7 +36,10 @@ pub fn word_to_field<F: PrimeField>(word: &Word, field: &str) -> Result<F> {
     let value = F::from_be_bytes_mod_order(word);
     // `from_be_bytes_mod_order` reduces; the word is canonical iff re-encoding gives it back.
     if field_to_word(&value) != *word {
-        return Err(Error::non_canonical(field, "word is not below the field modulus"));
+        return Err(Error::non_canonical(
+            field,
+            "word is not below the field modulus",
+        ));
     }
     Ok(value)
 }
@@ -69,7 +72,9 @@ pub fn g1_from_words(words: &[Word; 2], field: &str) -> Result<G1Affine> {
     }
     let point = G1Affine::new_unchecked(x, y);
     if !point.is_on_curve() {
-        return Err(Error::NotOnCurve { field: field.to_string() });
+        return Err(Error::NotOnCurve {
+            field: field.to_string(),
+        });
     }
     Ok(point)
 }
@@ -87,10 +92,14 @@ pub fn g2_from_words(words: &[Word; 4], field: &str) -> Result<G2Affine> {
     }
     let point = G2Affine::new_unchecked(x, y);
     if !point.is_on_curve() {
-        return Err(Error::NotOnCurve { field: field.to_string() });
+        return Err(Error::NotOnCurve {
+            field: field.to_string(),
+        });
     }
     if !point.is_in_correct_subgroup_assuming_on_curve() {
-        return Err(Error::NotInSubgroup { field: field.to_string() });
+        return Err(Error::NotInSubgroup {
+            field: field.to_string(),
+        });
     }
     Ok(point)
 }

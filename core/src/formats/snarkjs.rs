@@ -59,7 +59,8 @@ pub fn parse_decimal<F: PrimeField>(text: &str, field: &str) -> Result<F> {
     }
     let bigint = F::BigInt::try_from(value)
         .map_err(|_| Error::non_canonical(field, "value does not fit the field"))?;
-    F::from_bigint(bigint).ok_or_else(|| Error::non_canonical(field, "value is not below the field modulus"))
+    F::from_bigint(bigint)
+        .ok_or_else(|| Error::non_canonical(field, "value is not below the field modulus"))
 }
 
 /// The canonical decimal string of a prime-field element.
@@ -115,7 +116,10 @@ fn fq(value: &Value, field: &str) -> Result<Fq> {
 fn fq2(value: &Value, field: &str) -> Result<Fq2> {
     let limbs = array(value, field)?;
     if limbs.len() != 2 {
-        return Err(Error::shape(field, format!("expected [c0, c1], got {} elements", limbs.len())));
+        return Err(Error::shape(
+            field,
+            format!("expected [c0, c1], got {} elements", limbs.len()),
+        ));
     }
     Ok(Fq2::new(
         fq(&limbs[0], &format!("{field}[0]"))?,
@@ -145,10 +149,18 @@ pub fn parse_g1(value: &Value, field: &str) -> Result<G1Affine> {
             } else if z == Fq::from(1u64) {
                 G1Affine::new_unchecked(x, y)
             } else {
-                return Err(Error::shape(field, "z coordinate must be \"1\" (affine) or \"0\" (infinity)"));
+                return Err(Error::shape(
+                    field,
+                    "z coordinate must be \"1\" (affine) or \"0\" (infinity)",
+                ));
             }
         }
-        n => return Err(Error::shape(field, format!("expected [x, y, z], got {n} elements"))),
+        n => {
+            return Err(Error::shape(
+                field,
+                format!("expected [x, y, z], got {n} elements"),
+            ))
+        }
     };
     if !point.is_on_curve() {
         return Err(Error::NotOnCurve {
@@ -190,10 +202,18 @@ pub fn parse_g2(value: &Value, field: &str) -> Result<G2Affine> {
             } else if z == one {
                 G2Affine::new_unchecked(x, y)
             } else {
-                return Err(Error::shape(field, "z coordinate must be [\"1\",\"0\"] (affine) or [\"0\",\"0\"] (infinity)"));
+                return Err(Error::shape(
+                    field,
+                    "z coordinate must be [\"1\",\"0\"] (affine) or [\"0\",\"0\"] (infinity)",
+                ));
             }
         }
-        n => return Err(Error::shape(field, format!("expected [x, y, z], got {n} elements"))),
+        n => {
+            return Err(Error::shape(
+                field,
+                format!("expected [x, y, z], got {n} elements"),
+            ))
+        }
     };
     if !point.is_on_curve() {
         return Err(Error::NotOnCurve {
@@ -214,13 +234,21 @@ fn check_protocol(object: &Value) -> Result<()> {
         .ok_or_else(|| Error::shape("(top level)", "expected a JSON object"))?;
     if let Some(protocol) = map.get("protocol") {
         if protocol.as_str() != Some("groth16") {
-            return Err(Error::shape("protocol", format!("expected \"groth16\", got {protocol}")));
+            return Err(Error::shape(
+                "protocol",
+                format!("expected \"groth16\", got {protocol}"),
+            ));
         }
     }
     if let Some(curve) = map.get("curve") {
         match curve.as_str() {
             Some("bn128") | Some("bn254") => {}
-            _ => return Err(Error::shape("curve", format!("expected \"bn128\", got {curve}"))),
+            _ => {
+                return Err(Error::shape(
+                    "curve",
+                    format!("expected \"bn128\", got {curve}"),
+                ))
+            }
         }
     }
     Ok(())
@@ -254,7 +282,10 @@ pub fn verifying_key_from_value(value: &Value) -> Result<VerifyingKey> {
         if n as usize != gamma_abc_g1.len() - 1 {
             return Err(Error::shape(
                 "nPublic",
-                format!("is {n} but IC has {} points (expected nPublic + 1)", gamma_abc_g1.len()),
+                format!(
+                    "is {n} but IC has {} points (expected nPublic + 1)",
+                    gamma_abc_g1.len()
+                ),
             ));
         }
     }
@@ -353,7 +384,12 @@ pub fn proof_to_value(proof: &Proof) -> Value {
 
 /// Public inputs as a snarkjs JSON value (array of decimal strings).
 pub fn public_inputs_to_value(inputs: &[Fr]) -> Value {
-    Value::Array(inputs.iter().map(|x| Value::String(to_decimal(x))).collect())
+    Value::Array(
+        inputs
+            .iter()
+            .map(|x| Value::String(to_decimal(x)))
+            .collect(),
+    )
 }
 
 fn pretty(value: &Value) -> String {

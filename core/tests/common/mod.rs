@@ -22,8 +22,16 @@ pub struct SquareCircuit {
 impl ConstraintSynthesizer<Fr> for SquareCircuit {
     fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
         let s_value = self.s;
-        let a = FpVar::new_input(cs.clone(), || s_value.map(|s| s * s).ok_or(SynthesisError::AssignmentMissing))?;
-        let b = FpVar::new_input(cs.clone(), || s_value.map(|s| s * s * s).ok_or(SynthesisError::AssignmentMissing))?;
+        let a = FpVar::new_input(cs.clone(), || {
+            s_value
+                .map(|s| s * s)
+                .ok_or(SynthesisError::AssignmentMissing)
+        })?;
+        let b = FpVar::new_input(cs.clone(), || {
+            s_value
+                .map(|s| s * s * s)
+                .ok_or(SynthesisError::AssignmentMissing)
+        })?;
         let s = FpVar::new_witness(cs, || s_value.ok_or(SynthesisError::AssignmentMissing))?;
         (&s * &s).enforce_equal(&a)?;
         (&s * &a).enforce_equal(&b)?;

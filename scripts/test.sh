@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Every test, on a fresh machine: set-up, formatting and lints, Rust tests (unit, integration,
+# parser fuzzing, CLI), the wasm build, then Node + headless-Chromium tests of the wasm verifier
+# and cross-verification with snarkjs (committed fixture, a fresh snarkjs proof, a zkagg proof).
+# Ends with one summary line "tests: N passed, M failed".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+
+logs=target/test-logs
+mkdir -p "$logs"
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy (native and wasm32)"
+cargo clippy -q --workspace --all-targets -- -D warnings
+cargo clippy -q -p zkagg-wasm-verifier --target wasm32-unknown-unknown -- -D warnings
+
+step "Rust tests (release)"
+cargo test --release --workspace 2>&1 | tee "$logs/cargo.log"
+
+step "building the CLI and the wasm verifier"
+cargo build --release -q -p zkagg-aggregator
+bash scripts/build-wasm.sh
+
+step "fixtures: a zkagg batch proof and a fresh snarkjs proof"
+fixtures=$(bash scripts/make-test-fixtures.sh)
+export ZKAGG_FIXTURES="$fixtures"
+echo "ZKAGG_FIXTURES=$ZKAGG_FIXTURES"
+
+step "Node + headless Chromium tests (wasm verifier, CLI cross-verification)"
+node --test --test-reporter=spec --test-reporter-destination=stdout \
+  --test-reporter=tap --test-reporter-destination="$logs/node.tap" \
+  wasm-verifier/tests/ tests/e2e/
+
+passed=$(( $(grep -E '^test result:' "$logs/cargo.log" | sed -E 's/.* ([0-9]+) passed.*/\1/' | paste -sd+ - | bc) \
+  + $(grep -E '^# pass ' "$logs/node.tap" | awk '{s+=$3} END {print s+0}') ))
+failed=$(( $(grep -E '^test result:' "$logs/cargo.log" | sed -E 's/.* ([0-9]+) failed.*/\1/' | paste -sd+ - | bc) \
+  + $(grep -E '^# fail ' "$logs/node.tap" | awk '{s+=$3} END {print s+0}') ))
+echo
+echo "tests: $passed passed, $failed failed"
+[ "$failed" = 0 ]
