@@ -5,8 +5,10 @@ import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 
 const js = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+// criterion stores group "a/b", function "f" under target/criterion/a_b/f/.
 const crit = (id) => {
-  const file = `target/criterion/${id}/new/estimates.json`;
+  const slash = id.lastIndexOf('/');
+  const file = `target/criterion/${id.slice(0, slash).replaceAll('/', '_')}/${id.slice(slash + 1)}/new/estimates.json`;
   if (!existsSync(file)) return null;
   return JSON.parse(readFileSync(file, 'utf8')).median.point_estimate / 1e6; // ns -> ms
 };
