@@ -33,7 +33,7 @@ echo "ZKAGG_FIXTURES=$ZKAGG_FIXTURES"
 step "Node + headless Chromium tests (wasm verifier, CLI cross-verification)"
 node --test --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=tap --test-reporter-destination="$logs/node.tap" \
-  wasm-verifier/tests/ tests/e2e/
+  wasm-verifier/tests/ tests/e2e/ solidity-verifier/tests/
 
 passed=$(( $(grep -E '^test result:' "$logs/cargo.log" | sed -E 's/.* ([0-9]+) passed.*/\1/' | paste -sd+ - | bc) \
   + $(grep -E '^# pass ' "$logs/node.tap" | awk '{s+=$3} END {print s+0}') ))

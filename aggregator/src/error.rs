@@ -28,6 +28,17 @@ pub enum Error {
     /// An error from the core library not tied to one file.
     #[error(transparent)]
     Core(#[from] zkagg_core::Error),
+    /// A command-line option has an unusable value.
+    #[error("{option}: {problem}")]
+    InvalidOption {
+        /// The option, e.g. `--contract-name`.
+        option: &'static str,
+        /// What is wrong with its value.
+        problem: String,
+    },
+    /// The Solidity generator refused a key.
+    #[error("export-solidity: {0}")]
+    Solidity(zkagg_solidity_verifier::Error),
     /// A key directory is inconsistent (e.g. the proving key does not match the verifying key).
     #[error("{0}")]
     Keys(String),

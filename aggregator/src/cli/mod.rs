@@ -7,9 +7,11 @@
 //! | `verify`       | verify a proof (snarkjs JSON or binary files); exit 0 / 1 / 2          |
 //! | `vk-hash`      | print a verifying key's `vk_hash`                                     |
 //! | `calldata`     | print a proof and its inputs as `verifyProof` arguments                |
+//! | `export-solidity` | write a Solidity verifier contract for a verifying key              |
 //!
 //! Exit codes: 0 success (valid proof), 1 invalid proof, 2 malformed input or any other error.
 
+mod export_solidity;
 mod progress;
 mod prove_batch;
 mod setup;
@@ -65,6 +67,8 @@ pub enum Command {
         #[arg(long)]
         public: PathBuf,
     },
+    /// Write a Solidity verifier contract (Groth16, BN254, EVM precompiles) for a verifying key.
+    ExportSolidity(export_solidity::ExportSolidityArgs),
 }
 
 /// Parse the process arguments, run, and return the exit code.
@@ -94,6 +98,7 @@ pub fn run(cli: Cli) -> i32 {
             println!("{text}");
             EXIT_OK
         }),
+        Command::ExportSolidity(args) => export_solidity::run(&args, &progress).map(|()| EXIT_OK),
     };
     match result {
         Ok(code) => code,

@@ -160,10 +160,32 @@ pub fn verify_proof_signature(n: usize) -> String {
     format!("verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[{n}])")
 }
 
+/// The 4-byte selector of a Solidity function or error signature: the first bytes of its keccak256.
+pub fn selector(signature: &str) -> [u8; 4] {
+    let digest = Keccak256::digest(signature.as_bytes());
+    [digest[0], digest[1], digest[2], digest[3]]
+}
+
 /// The 4-byte function selector of [`verify_proof_signature`].
 pub fn verify_proof_selector(n: usize) -> [u8; 4] {
-    let digest = Keccak256::digest(verify_proof_signature(n).as_bytes());
-    [digest[0], digest[1], digest[2], digest[3]]
+    selector(&verify_proof_signature(n))
+}
+
+/// Split bytes into 32-byte words; `None` unless the length is a multiple of 32.
+pub fn bytes_to_words(bytes: &[u8]) -> Option<Vec<Word>> {
+    if bytes.len() % 32 != 0 {
+        return None;
+    }
+    Some(
+        bytes
+            .chunks_exact(32)
+            .map(|chunk| {
+                let mut word = [0u8; 32];
+                word.copy_from_slice(chunk);
+                word
+            })
+            .collect(),
+    )
 }
 
 /// ABI-encoded call `verifyProof(a, b, c, input)`: selector followed by `8 + n` static words.
@@ -188,14 +210,8 @@ pub fn decode_verify_proof_call(data: &[u8]) -> Result<(Proof, Vec<Fr>)> {
             format!("length {} is not 4 + 32 * (8 + n)", data.len()),
         ));
     }
-    let words: Vec<Word> = data[4..]
-        .chunks_exact(32)
-        .map(|chunk| {
-            let mut word = [0u8; 32];
-            word.copy_from_slice(chunk);
-            word
-        })
-        .collect();
+    let words = bytes_to_words(&data[4..])
+        .ok_or_else(|| Error::shape(WHAT, "length is not a whole number of words"))?;
     let n = words.len() - PROOF_WORDS;
     if data[..4] != verify_proof_selector(n) {
         return Err(Error::shape(

@@ -1,0 +1,31 @@
+//! # zkagg-solidity-verifier: Groth16 (BN254) verifiers on Ethereum
+//!
+//! - [`generator`]: a verifying key (any of the project's formats) in, a self-contained Solidity
+//!   verifier contract out, with `verifyProof(uint256[2] a, uint256[2][2] b, uint256[2] c,
+//!   uint256[N] input)` (the snarkjs shape) and `verify(uint256[8] proof, uint256[N] input)`
+//!   (zkagg's calldata words). Canonical encodings only, curve checks before any precompile,
+//!   bounded precompile gas, one 4-pair pairing. Also behind `zkagg export-solidity`.
+//! - [`harness`] (feature `harness`, on by default): compile with the npm `solc` (pinned) through
+//!   Node and run in revm at Prague: deploy, call, read gas and events.
+//! - [`abi`]: selectors and static words for calls.
+//! - [`ROLLUP_SOURCE`]: an example rollup contract that accepts a new state root only with a
+//!   valid batch proof whose `old_root` is its current root.
+//!
+//! The design (the checks, the equation, the gas bounds, why each rejection is sound) is in
+//! `docs/design/solidity-verifier.md`.
+#![forbid(unsafe_code)]
+
+pub mod abi;
+pub mod error;
+pub mod generator;
+#[cfg(feature = "harness")]
+pub mod harness;
+
+pub use error::{Error, Result};
+pub use generator::{generate, generate_from_bytes, Options};
+
+/// The example rollup contract (`contracts/BatchRollup.sol`): it holds the state root of the
+/// batch circuit and accepts `submitBatch(proof, [old_root, new_root, tx_commitment])` only with
+/// a proof its verifier accepts and `old_root` equal to the current root, emitting
+/// `BatchAccepted`.
+pub const ROLLUP_SOURCE: &str = include_str!("../contracts/BatchRollup.sol");
