@@ -90,6 +90,14 @@ impl CheckCS {
         None
     }
 
+    /// The namespace paths of the recorded constraints (recording mode; empty otherwise), for
+    /// cost breakdowns.
+    pub fn recorded_paths(&self) -> impl Iterator<Item = &str> {
+        self.recorded
+            .iter()
+            .flat_map(|r| r.iter().map(|(_, _, _, p)| p.as_str()))
+    }
+
     /// A constraint system that only counts constraints, variables and non-zero entries.
     pub fn counting() -> Self {
         Self {

@@ -336,3 +336,218 @@ fn constraint_report() {
         );
     }
 }
+
+/// Costs of the pieces a move of the decider's remainder (`Emu::aggregate_final_check`) into the
+/// uniform step would need (design note, section 8, "Finish in steps"):
+/// `cargo test --release -p zkagg-circuit-verifier finish_in_steps_costs -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn finish_in_steps_costs() {
+    let e = Emu::default_layout();
+    let mut rng = ark_std::test_rng();
+    let f12 =
+        |cs: &mut CheckCS, v: Fq12| e.alloc_ext(cs, ExtKind::Fq12, &fq12_to_direct(&v)).unwrap();
+    let (u, v) = (Fq12::rand(&mut rng), Fq12::rand(&mut rng));
+    {
+        let mut cs = CheckCS::counting();
+        let (a, b) = (f12(&mut cs, u), f12(&mut cs, v));
+        let bit = Bit::alloc(&mut cs, true).unwrap();
+        let n = cs.num_constraints();
+        e.select_ext(&mut cs, &bit, &a, &b).unwrap();
+        println!(
+            "| Fq12 select (two variables) | {} |",
+            cs.num_constraints() - n
+        );
+    }
+    for k in 1..=3 {
+        let mut cs = CheckCS::counting();
+        let mut img = u;
+        ark_ff::Field::frobenius_map_in_place(&mut img, k);
+        let (y, x) = (f12(&mut cs, u), f12(&mut cs, img));
+        let mat = crate::tower::frobenius_matrix(ExtKind::Fq12, k);
+        let n = cs.num_constraints();
+        let mut rel = Relation::new(&e, ExtKind::Fq12);
+        for (m, row) in mat.iter().enumerate() {
+            for (j, c) in row.iter().enumerate() {
+                if ark_ff::Zero::is_zero(c) {
+                    continue;
+                }
+                let mut cw = vec![<Fq as ark_ff::Zero>::zero(); 12];
+                cw[m] = *c;
+                let cext = Ext::constant(ExtKind::Fq12, &cw, &e);
+                rel.add_product(1, &[&cext, &Ext::from_elem(y.coeffs[j].clone())]);
+            }
+        }
+        rel.add_linear(-1, &x);
+        rel.assert_zero(&mut cs).unwrap();
+        assert!(cs.is_satisfied());
+        println!(
+            "| Fq12 check x = y^(p^{k}) (assert_zero, no output) | {} |",
+            cs.num_constraints() - n
+        );
+    }
+    {
+        let mut cs = CheckCS::counting();
+        let inv = ark_ff::Field::inverse(&u).unwrap_or_default();
+        let (a, b) = (f12(&mut cs, u), f12(&mut cs, inv));
+        let n = cs.num_constraints();
+        let mut rel = Relation::new(&e, ExtKind::Fq12);
+        rel.add_product(1, &[&a, &b]);
+        rel.add_linear(
+            -1,
+            &Ext::constant(
+                ExtKind::Fq12,
+                &fq12_to_direct(&<Fq12 as ark_ff::One>::one()),
+                &e,
+            ),
+        );
+        rel.assert_zero(&mut cs).unwrap();
+        assert!(cs.is_satisfied());
+        println!("| Fq12 check c c^-1 = 1 | {} |", cs.num_constraints() - n);
+    }
+    {
+        let g1 = CurveSpec::g1();
+        let p = G1Projective::rand(&mut rng).into_affine();
+        let q = G1Projective::rand(&mut rng).into_affine();
+        let mut cs = CheckCS::counting();
+        let pv = e
+            .alloc_point(&mut cs, &g1, fq_as_fq2(p.x), fq_as_fq2(p.y), false)
+            .unwrap();
+        let qv = e
+            .alloc_point(&mut cs, &g1, fq_as_fq2(q.x), fq_as_fq2(q.y), false)
+            .unwrap();
+        let n = cs.num_constraints();
+        e.point_add_checked(&mut cs, &g1, &pv, &qv).unwrap();
+        println!("| G1 checked addition | {} |", cs.num_constraints() - n);
+        let n = cs.num_constraints();
+        e.assert_point_equal(&mut cs, &pv, &pv).unwrap();
+        println!(
+            "| G1 point equality (in the field) | {} |",
+            cs.num_constraints() - n
+        );
+        let bit = Bit::alloc(&mut cs, true).unwrap();
+        let n = cs.num_constraints();
+        e.select_point(&mut cs, &bit, &pv, &qv).unwrap();
+        println!(
+            "| G1 select (two variables) | {} |",
+            cs.num_constraints() - n
+        );
+    }
+    {
+        // The generic check `x z = y^p` (one gadget for the Frobenius checks and `c c^-1 = 1`).
+        let mut cs = CheckCS::counting();
+        let inv = ark_ff::Field::inverse(&u).unwrap_or_default();
+        let mut img = u * inv;
+        ark_ff::Field::frobenius_map_in_place(&mut img, 1);
+        let (x, z, y) = (f12(&mut cs, u), f12(&mut cs, inv), f12(&mut cs, img));
+        let mat = crate::tower::frobenius_matrix(ExtKind::Fq12, 1);
+        let n = cs.num_constraints();
+        let mut rel = Relation::new(&e, ExtKind::Fq12);
+        rel.add_product(1, &[&x, &z]);
+        for (m, row) in mat.iter().enumerate() {
+            for (j, c) in row.iter().enumerate() {
+                if ark_ff::Zero::is_zero(c) {
+                    continue;
+                }
+                let mut cw = vec![<Fq as ark_ff::Zero>::zero(); 12];
+                cw[m] = -*c;
+                let cext = Ext::constant(ExtKind::Fq12, &cw, &e);
+                rel.add_product(1, &[&cext, &Ext::from_elem(y.coeffs[j].clone())]);
+            }
+        }
+        rel.assert_zero(&mut cs).unwrap();
+        assert!(cs.is_satisfied());
+        println!(
+            "| Fq12 check x z = y^p (assert_zero) | {} |",
+            cs.num_constraints() - n
+        );
+    }
+    {
+        let p = G1Projective::rand(&mut rng).into_affine();
+        let q = G1Projective::rand(&mut rng).into_affine();
+        for distinct in [false, true] {
+            let mut cs = CheckCS::counting();
+            let g1 = CurveSpec::g1();
+            let pv = e
+                .alloc_point(&mut cs, &g1, fq_as_fq2(p.x), fq_as_fq2(p.y), false)
+                .unwrap();
+            let qv = e
+                .alloc_point(&mut cs, &g1, fq_as_fq2(q.x), fq_as_fq2(q.y), false)
+                .unwrap();
+            let tab = crate::curve::glv::ChallengeTable {
+                u: qv.clone(),
+                v: qv.neg(),
+            };
+            let (b1, b2) = (
+                Bit::alloc(&mut cs, true).unwrap(),
+                Bit::alloc(&mut cs, false).unwrap(),
+            );
+            let n = cs.num_constraints();
+            e.g1_challenge_step(&mut cs, &pv, &tab, (&b1, &b2), distinct)
+                .unwrap();
+            println!(
+                "| G1 challenge step 2T + S, distinctness checked: {distinct} | {} |",
+                cs.num_constraints() - n
+            );
+        }
+    }
+    let (vk, _, inputs) = batch_fixture();
+    {
+        let key = crate::groth16::batch::BatchKey::new(vk).unwrap();
+        let mut cs = CheckCS::counting();
+        let xs = alloc_inputs(&mut cs, &inputs[..1]).unwrap();
+        let bits = crate::groth16::num_to_bits(&mut cs.namespace(|| "bits"), &xs[0], 254).unwrap();
+        let n = cs.num_constraints();
+        e.fixed_base_msm(&mut cs, &key.alpha_msm, &[bits]).unwrap();
+        println!(
+            "| fixed-base MSM, 1 scalar x 254 bits (32 windows of 8 bits) | {} |",
+            cs.num_constraints() - n
+        );
+        println!("  (inputs per proof: {})", key.num_inputs());
+    }
+}
+
+/// Where the constraints of one uniform step go (by top-level namespace of
+/// `steps::synthesize_step`; slots grouped), to find room for the finish:
+/// `cargo test --release -p zkagg-circuit-verifier step_breakdown -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn step_breakdown() {
+    let (vk, proof, inputs) = batch_fixture();
+    let agg = Aggregator::new(vk, StepConfig::DEFAULT).unwrap();
+    let z0 = agg.initial_state().unwrap();
+    let step = AggregationStep {
+        key: agg.key.clone(),
+        witness: StepWitness {
+            absorb: Some((proof.clone(), inputs.clone())),
+            finish: None,
+        },
+    };
+    let mut cs = CheckCS::recording();
+    let zin: Vec<AllocatedNum<Fr>> = z0
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            AllocatedNum::alloc_input(cs.namespace(|| format!("z {i}")), || Ok(*v)).unwrap()
+        })
+        .collect();
+    step.synthesize(&mut cs, &zin).unwrap();
+    let mut groups: std::collections::BTreeMap<String, usize> = Default::default();
+    for path in cs.recorded_paths() {
+        let mut parts = path.split('/').filter(|s| !s.is_empty());
+        let mut top = parts.next().unwrap_or("").to_string();
+        if top.starts_with("miller slot") || top.starts_with("g1 slot") {
+            let slot = top.clone();
+            let inner = parts.next().unwrap_or("");
+            top = format!("{} * / {inner}", &slot[..slot.rfind(' ').unwrap_or(0)]);
+        }
+        *groups.entry(top).or_default() += 1;
+    }
+    let mut v: Vec<_> = groups.into_iter().collect();
+    v.sort_by_key(|b| std::cmp::Reverse(b.1));
+    println!("| namespace | constraints |\n|---|---:|");
+    for (k, n) in v {
+        println!("| {k} | {n} |");
+    }
+    println!("| total | {} |", cs.num_constraints());
+}

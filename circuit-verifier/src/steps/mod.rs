@@ -533,7 +533,19 @@ impl StepCircuit<Fr> for AggregationStep {
 }
 
 /// `sum_i e_i * value_i` for one-hot bits and constant 0/1 values: a bit (free).
+///
+/// When `f` holds for no position the result is the constant `0`, and when it holds for every
+/// position the constant `1`: `e` is the output of [`one_hot`], which enforces `sum e_i = 1`, so
+/// the sum over all positions equals `1` in every satisfying assignment. Constant bits make the
+/// selections they drive free (a slot that runs an op at every `pc` needs no `keep` selection).
 fn one_hot_select(e: &[Bit], f: impl Fn(usize) -> bool) -> Bit {
+    let hits = (0..e.len()).filter(|&i| f(i)).count();
+    if hits == 0 {
+        return Bit::constant(false);
+    }
+    if hits == e.len() {
+        return Bit::constant(true);
+    }
     let mut lc = LinearCombination::zero();
     let mut val = false;
     for (i, b) in e.iter().enumerate() {
