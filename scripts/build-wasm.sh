@@ -9,7 +9,7 @@ export PATH="$PWD/node_modules/.bin:$PATH"
 crate=zkagg_wasm_verifier
 out=wasm-verifier/pkg
 cargo build --profile wasm-release --target wasm32-unknown-unknown -p zkagg-wasm-verifier
-wasm=target/wasm32-unknown-unknown/wasm-release/$crate.wasm
+wasm=${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/wasm-release/$crate.wasm
 
 for target in web nodejs; do
   dir=$out/$([ "$target" = nodejs ] && echo node || echo web)

@@ -27,6 +27,7 @@ cargo test --release -p zkagg-circuit-verifier -- --ignored every_tampering_is_r
 step "building the CLI and the wasm verifier"
 cargo build --release -q -p zkagg-aggregator
 bash scripts/build-wasm.sh
+bash scripts/build-web-prover.sh
 
 step "fixtures: a zkagg batch proof and a fresh snarkjs proof"
 fixtures=$(bash scripts/make-test-fixtures.sh)
@@ -36,7 +37,7 @@ echo "ZKAGG_FIXTURES=$ZKAGG_FIXTURES"
 step "Node + headless Chromium tests (wasm verifier, CLI cross-verification)"
 node --test --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=tap --test-reporter-destination="$logs/node.tap" \
-  wasm-verifier/tests/ tests/e2e/ solidity-verifier/tests/
+  wasm-verifier/tests/ tests/e2e/ solidity-verifier/tests/ web-prover/tests/ gpu-msm/tests/
 
 passed=$(( $(grep -E '^test result:' "$logs/cargo.log" | sed -E 's/.* ([0-9]+) passed.*/\1/' | paste -sd+ - | bc) \
   + $(grep -E '^# pass ' "$logs/node.tap" | awk '{s+=$3} END {print s+0}') ))

@@ -8,11 +8,13 @@
 //! | `vk-hash`      | print a verifying key's `vk_hash`                                     |
 //! | `calldata`     | print a proof and its inputs as `verifyProof` arguments                |
 //! | `export-solidity` | write a Solidity verifier contract for a verifying key              |
+//! | `prove`        | Groth16 proof from a snarkjs .zkey + .wtns (drop-in for snarkjs/rapidsnark) |
 //!
 //! Exit codes: 0 success (valid proof), 1 invalid proof, 2 malformed input or any other error.
 
 mod export_solidity;
 mod progress;
+mod prove;
 mod prove_batch;
 mod setup;
 mod verify;
@@ -69,6 +71,9 @@ pub enum Command {
     },
     /// Write a Solidity verifier contract (Groth16, BN254, EVM precompiles) for a verifying key.
     ExportSolidity(export_solidity::ExportSolidityArgs),
+    /// Prove from a snarkjs Groth16 .zkey and a .wtns, writing snarkjs proof.json and
+    /// public.json (a native drop-in for `snarkjs groth16 prove`; GPU MSMs when available).
+    Prove(prove::ProveArgs),
 }
 
 /// Parse the process arguments, run, and return the exit code.
@@ -99,6 +104,7 @@ pub fn run(cli: Cli) -> i32 {
             EXIT_OK
         }),
         Command::ExportSolidity(args) => export_solidity::run(&args, &progress).map(|()| EXIT_OK),
+        Command::Prove(args) => prove::run(&args, &progress),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,409 @@
+//! The wasm-bindgen API, meant to run in a dedicated Web Worker (see `web-prover/js/`):
+//!
+//! ```js
+//! import init, { initThreadPool, Prover } from "./zkagg_web_prover.js";
+//! await init();
+//! await initThreadPool(navigator.hardwareConcurrency);   // wasm-bindgen-rayon
+//! const prover = await Prover.create({ backend: "auto" }); // "auto" | "cpu" | "gpu" | "hybrid:0.5"
+//! const { proof, publicSignals, report } = await prover.prove(zkeyBlob, wtnsBytes, {
+//!   chunkPoints: 1 << 18,
+//!   onProgress: (phase, fraction, overall) => {},
+//!   cancel: new Int32Array(new SharedArrayBuffer(4)), // set [0] to 1 (Atomics.store) to cancel
+//! });
+//! ```
+//!
+//! `proof` and `publicSignals` are exactly what `snarkjs.groth16.prove` returns (JSON objects
+//! with decimal strings). Keys and witnesses may be `Blob`s/`File`s (read in chunks: a large key
+//! never enters wasm memory whole) or `Uint8Array`s.
+
+use std::future::Future;
+use std::rc::Rc;
+
+use ark_bn254::{Fr, G1Affine, G1Projective};
+use ark_ec::{CurveGroup, PrimeGroup};
+use ark_ff::{BigInt, PrimeField, UniformRand};
+use js_sys::{Function, Int32Array, Object, Reflect, Uint8Array};
+use rand::{Rng, SeedableRng};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use zkagg_gpu_msm::{msm_cpu, now_ms, Backend, Fault, MsmConfig, MsmEngine};
+
+use crate::prover::{prove_zkey, ProveOptions};
+use crate::source::Source;
+use crate::{Error, Result};
+
+#[cfg(feature = "parallel")]
+pub use wasm_bindgen_rayon::init_thread_pool;
+
+/// Send Rust panics to the console (a panic in wasm is otherwise an opaque "unreachable").
+#[wasm_bindgen(start)]
+pub fn start() {
+    std::panic::set_hook(Box::new(|info| {
+        web_sys::console::error_1(&JsValue::from_str(&format!(
+            "zkagg-web-prover panic: {info}"
+        )));
+    }));
+}
+
+/// Bytes of this instance's linear memory (which never shrinks: the peak of the wasm heap).
+pub fn memory_bytes() -> Option<u64> {
+    let mem = wasm_bindgen::memory();
+    let buf = Reflect::get(&mem, &"buffer".into()).ok()?;
+    let len = Reflect::get(&buf, &"byteLength".into()).ok()?;
+    len.as_f64().map(|v| v as u64)
+}
+
+fn js_err(e: impl std::fmt::Display) -> JsError {
+    JsError::new(&e.to_string())
+}
+
+fn io_err(what: &str, e: JsValue) -> Error {
+    Error::Io {
+        what: what.to_string(),
+        problem: format!("{e:?}"),
+    }
+}
+
+/// A `Blob` (or `File`), read in slices.
+struct BlobSource {
+    blob: web_sys::Blob,
+    what: &'static str,
+}
+
+impl Source for BlobSource {
+    fn len(&self) -> u64 {
+        self.blob.size() as u64
+    }
+
+    fn read(&self, offset: u64, len: usize) -> impl Future<Output = Result<Vec<u8>>> {
+        // Start the read now (the promise runs while the caller computes), await it later.
+        let promise = self
+            .blob
+            .slice_with_f64_and_f64(offset as f64, offset as f64 + len as f64)
+            .map(|b| b.array_buffer());
+        let what = self.what;
+        async move {
+            let promise = promise.map_err(|e| io_err(what, e))?;
+            let buf = JsFuture::from(promise).await.map_err(|e| io_err(what, e))?;
+            let bytes = Uint8Array::new(&buf).to_vec();
+            if bytes.len() != len {
+                return Err(Error::Io {
+                    what: what.to_string(),
+                    problem: format!("short read: {} of {len} bytes", bytes.len()),
+                });
+            }
+            Ok(bytes)
+        }
+    }
+}
+
+/// A `Uint8Array` (read by copying only the requested slice).
+struct ArraySource {
+    arr: Uint8Array,
+    what: &'static str,
+}
+
+impl Source for ArraySource {
+    fn len(&self) -> u64 {
+        u64::from(self.arr.length())
+    }
+
+    async fn read(&self, offset: u64, len: usize) -> Result<Vec<u8>> {
+        let end = offset + len as u64;
+        if end > self.len() {
+            return Err(Error::Io {
+                what: self.what.to_string(),
+                problem: "read past the end".into(),
+            });
+        }
+        Ok(self.arr.subarray(offset as u32, end as u32).to_vec())
+    }
+}
+
+enum AnySource {
+    Blob(BlobSource),
+    Array(ArraySource),
+}
+
+impl AnySource {
+    fn new(v: JsValue, what: &'static str) -> Result<Self, JsError> {
+        if let Some(blob) = v.dyn_ref::<web_sys::Blob>() {
+            return Ok(AnySource::Blob(BlobSource {
+                blob: blob.clone(),
+                what,
+            }));
+        }
+        if let Some(arr) = v.dyn_ref::<Uint8Array>() {
+            return Ok(AnySource::Array(ArraySource {
+                arr: arr.clone(),
+                what,
+            }));
+        }
+        if let Some(buf) = v.dyn_ref::<js_sys::ArrayBuffer>() {
+            return Ok(AnySource::Array(ArraySource {
+                arr: Uint8Array::new(buf),
+                what,
+            }));
+        }
+        Err(JsError::new(&format!(
+            "{what}: expected a Blob, File, Uint8Array or ArrayBuffer"
+        )))
+    }
+}
+
+impl Source for AnySource {
+    fn len(&self) -> u64 {
+        match self {
+            AnySource::Blob(b) => b.len(),
+            AnySource::Array(a) => a.len(),
+        }
+    }
+
+    async fn read(&self, offset: u64, len: usize) -> Result<Vec<u8>> {
+        match self {
+            AnySource::Blob(b) => b.read(offset, len).await,
+            AnySource::Array(a) => a.read(offset, len).await,
+        }
+    }
+}
+
+fn get(obj: &JsValue, key: &str) -> Option<JsValue> {
+    if obj.is_undefined() || obj.is_null() {
+        return None;
+    }
+    Reflect::get(obj, &key.into())
+        .ok()
+        .filter(|v| !v.is_undefined() && !v.is_null())
+}
+
+fn parse_backend(s: &str) -> Result<Backend, JsError> {
+    match s {
+        "auto" => Ok(Backend::Auto),
+        "cpu" => Ok(Backend::Cpu),
+        "gpu" => Ok(Backend::Gpu),
+        _ => s
+            .strip_prefix("hybrid:")
+            .and_then(|f| f.parse::<f64>().ok())
+            .filter(|f| (0.0..=1.0).contains(f))
+            .map(Backend::Hybrid)
+            .ok_or_else(|| {
+                JsError::new(&format!(
+                    "backend {s:?}: expected auto, cpu, gpu or hybrid:<0..1>"
+                ))
+            }),
+    }
+}
+
+fn config_from(options: &JsValue) -> Result<MsmConfig, JsError> {
+    let mut cfg = MsmConfig::default();
+    if let Some(b) = get(options, "backend").and_then(|v| v.as_string()) {
+        cfg.backend = parse_backend(&b)?;
+    }
+    cfg.fault = match get(options, "fault").and_then(|v| v.as_string()).as_deref() {
+        None => None,
+        Some("corrupt") => Some(Fault::CorruptOutput),
+        Some("drop") => Some(Fault::DropEntries),
+        Some(f) => {
+            return Err(JsError::new(&format!(
+                "fault {f:?}: expected corrupt or drop"
+            )))
+        }
+    };
+    Ok(cfg)
+}
+
+fn cancel_flag(options: &JsValue) -> Option<Int32Array> {
+    get(options, "cancel").and_then(|v| v.dyn_into::<Int32Array>().ok())
+}
+
+fn cancelled(flag: &Option<Int32Array>) -> bool {
+    match flag {
+        Some(a) => js_sys::Atomics::load(a, 0).map(|v| v != 0).unwrap_or(false),
+        None => false,
+    }
+}
+
+/// A prover: an MSM engine (with its GPU device, if any) reused across proofs.
+#[wasm_bindgen]
+pub struct Prover {
+    engine: Rc<MsmEngine>,
+}
+
+#[wasm_bindgen]
+impl Prover {
+    /// Open the engine: `{ backend: "auto" | "cpu" | "gpu" | "hybrid:<share>" }` (default auto:
+    /// the GPU where it is a real one and helps). `fault: "corrupt" | "drop"` is a test hook that
+    /// makes the GPU path return garbage (the checks must catch it).
+    pub async fn create(options: JsValue) -> Result<Prover, JsError> {
+        let cfg = config_from(&options)?;
+        let engine = if cfg.backend == Backend::Cpu {
+            MsmEngine::cpu_only()
+        } else {
+            MsmEngine::new(cfg).await
+        };
+        Ok(Prover {
+            engine: Rc::new(engine),
+        })
+    }
+
+    /// The GPU adapter in use, or `undefined`.
+    #[wasm_bindgen(getter)]
+    pub fn gpu(&self) -> Option<String> {
+        self.engine.gpu_info().map(|g| g.to_string())
+    }
+
+    /// Why no GPU is used, or `undefined`.
+    #[wasm_bindgen(getter, js_name = gpuUnavailableReason)]
+    pub fn gpu_unavailable_reason(&self) -> Option<String> {
+        self.engine.gpu_unavailable_reason()
+    }
+
+    /// Prove (see the module documentation). Resolves to `{ proof, publicSignals, report }`.
+    pub fn prove(&self, zkey: JsValue, wtns: JsValue, options: JsValue) -> js_sys::Promise {
+        let engine = self.engine.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            let zkey = AnySource::new(zkey, "zkey")?;
+            let wtns = AnySource::new(wtns, "wtns")?;
+            let mut opts = ProveOptions::default();
+            if let Some(c) = get(&options, "chunkPoints").and_then(|v| v.as_f64()) {
+                opts.chunk_points = (c as usize).max(1);
+            }
+            if let Some(s) = get(&options, "seed").and_then(|v| v.as_f64()) {
+                opts.seed = Some(s as u64);
+            }
+            let on_progress =
+                get(&options, "onProgress").and_then(|v| v.dyn_into::<Function>().ok());
+            let flag = cancel_flag(&options);
+            let mut last = (0.0f64, "");
+            let mut progress = |p: &crate::Progress| {
+                if let Some(f) = &on_progress {
+                    // Rate-limit: phase changes and every 1% overall.
+                    if p.phase.name() != last.1 || p.overall - last.0 >= 0.01 || p.overall >= 1.0 {
+                        last = (p.overall, p.phase.name());
+                        let _ = f.call3(
+                            &JsValue::NULL,
+                            &p.phase.name().into(),
+                            &p.fraction.into(),
+                            &p.overall.into(),
+                        );
+                    }
+                }
+            };
+            let cancel = || cancelled(&flag);
+            let out = prove_zkey(&zkey, &wtns, &engine, &opts, &mut progress, &cancel)
+                .await
+                .map_err(js_err)?;
+            let result = Object::new();
+            let parse = |s: String| js_sys::JSON::parse(&s);
+            Reflect::set(&result, &"proof".into(), &parse(out.proof_json())?)?;
+            Reflect::set(&result, &"publicSignals".into(), &parse(out.public_json())?)?;
+            let report = serde_json::to_string(&out.report).map_err(js_err)?;
+            Reflect::set(&result, &"report".into(), &parse(report)?)?;
+            Ok(result.into())
+        })
+    }
+
+    /// Test and benchmark hook: an MSM of `n` random points (multiples of the generator) with
+    /// `kind` scalars ("random" or "skewed": 40% zero, 30% one, 15% small, 5% r-1, 10% random),
+    /// on this engine and with arkworks on the CPU. Resolves to `{ equal, backend, fallback,
+    /// engineMs, cpuMs, gpuMs, n }`.
+    #[wasm_bindgen(js_name = msmCheck)]
+    pub fn msm_check(&self, n: u32, kind: String, seed: u32) -> js_sys::Promise {
+        let engine = self.engine.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            let (bases, scalars) = random_msm(n as usize, &kind, u64::from(seed));
+            let t = now_ms();
+            let out = engine
+                .msm(&bases, &scalars, &|| false)
+                .await
+                .map_err(js_err)?;
+            let engine_ms = now_ms() - t;
+            let t = now_ms();
+            let expect = msm_cpu(&bases, &scalars);
+            let cpu_ms = now_ms() - t;
+            let o = Object::new();
+            Reflect::set(&o, &"equal".into(), &(out.result == expect).into())?;
+            Reflect::set(&o, &"backend".into(), &out.report.backend.into())?;
+            Reflect::set(
+                &o,
+                &"fallback".into(),
+                &out.report
+                    .fallback
+                    .clone()
+                    .map(JsValue::from)
+                    .unwrap_or(JsValue::NULL),
+            )?;
+            Reflect::set(&o, &"engineMs".into(), &engine_ms.into())?;
+            Reflect::set(&o, &"cpuMs".into(), &cpu_ms.into())?;
+            Reflect::set(&o, &"gpuMs".into(), &out.report.gpu_ms.into())?;
+            Reflect::set(&o, &"n".into(), &n.into())?;
+            Ok(o.into())
+        })
+    }
+
+    /// Peak bytes of this instance's linear memory.
+    #[wasm_bindgen(js_name = memoryBytes)]
+    pub fn memory_bytes_js(&self) -> f64 {
+        memory_bytes().unwrap_or(0) as f64
+    }
+}
+
+/// Threads in the rayon pool (1 without threads).
+#[wasm_bindgen(js_name = threadCount)]
+pub fn thread_count() -> usize {
+    #[cfg(feature = "parallel")]
+    {
+        rayon::current_num_threads()
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        1
+    }
+}
+
+/// Random MSM inputs (see [`Prover::msm_check`]).
+fn random_msm(n: usize, kind: &str, seed: u64) -> (Vec<G1Affine>, Vec<BigInt<4>>) {
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(seed);
+    let g = G1Projective::generator();
+    let step = g * Fr::rand(&mut rng);
+    let start = g * Fr::rand(&mut rng);
+    // Points in parallel blocks: block k starts at start + k * 1024 * step.
+    let block = 1024usize;
+    let big_step = step * Fr::from(block as u64);
+    let blocks = n.div_ceil(block);
+    let make = |k: usize| -> Vec<G1Projective> {
+        let mut acc = start + big_step * Fr::from(k as u64);
+        let len = block.min(n - k * block);
+        (0..len)
+            .map(|_| {
+                acc += step;
+                acc
+            })
+            .collect()
+    };
+    #[cfg(feature = "parallel")]
+    let proj: Vec<G1Projective> = {
+        use rayon::prelude::*;
+        (0..blocks).into_par_iter().flat_map_iter(make).collect()
+    };
+    #[cfg(not(feature = "parallel"))]
+    let proj: Vec<G1Projective> = (0..blocks).flat_map(make).collect();
+    let bases = G1Projective::normalize_batch(&proj);
+    let scalars = (0..n)
+        .map(|_| {
+            if kind == "skewed" {
+                match rng.gen_range(0..100) {
+                    0..=39 => BigInt::from(0u64),
+                    40..=69 => BigInt::from(1u64),
+                    70..=84 => BigInt::from(rng.gen_range(2u64..1 << 16)),
+                    85..=89 => (-Fr::from(1u64)).into_bigint(),
+                    _ => Fr::rand(&mut rng).into_bigint(),
+                }
+            } else {
+                Fr::rand(&mut rng).into_bigint()
+            }
+        })
+        .collect();
+    (bases, scalars)
+}

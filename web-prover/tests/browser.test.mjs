@@ -1,0 +1,143 @@
+// The web prover in headless Chromium (web-prover/pkg, threaded wasm in a Web Worker), driven by
+// playwright-core through web-prover/tests/browser/index.html:
+//   - CPU-only and WebGPU (SwiftShader, --enable-unsafe-webgpu) proofs of the committed snarkjs
+//     fixture verify with snarkjs and with the zkagg wasm verifier, and equal snarkjs's public
+//     signals; with a fixed seed both modes give the same proof;
+//   - a GPU that returns garbage (test hook) is caught and the MSMs fall back to the CPU;
+//   - without WebGPU (no flag) the prover falls back to the CPU;
+//   - an aborted proof stops promptly (AbortError) and the prover keeps working;
+//   - progress covers every phase; peak memory is reported.
+// Run (repo root, after scripts/build-web-prover.sh and scripts/build-wasm.sh):
+//   node --test web-prover/tests/
+
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import path from "node:path";
+import {
+  FIXTURES, launch, openProverPage, readJson, requireProverPackage, snarkjsTerminate,
+  snarkjsVerify, startServer, wasmVerifier,
+} from "./harness.mjs";
+
+requireProverPackage();
+const vk = readJson(path.join(FIXTURES, "verification_key.json"));
+const expectedPublic = readJson(path.join(FIXTURES, "public.json"));
+const wrongVk = readJson(path.join(FIXTURES, "wrong_verification_key.json"));
+const ZKEY = "/repo/web-prover/tests/fixtures/circuit.zkey";
+const WTNS = "/repo/web-prover/tests/fixtures/witness.wtns";
+
+let server;
+before(async () => {
+  server = await startServer([]);
+});
+after(async () => {
+  await server?.close();
+  await snarkjsTerminate();
+});
+
+async function checkProof(r, label) {
+  assert.deepEqual(r.publicSignals, expectedPublic, `${label}: public signals differ from snarkjs's`);
+  assert.equal(r.proof.protocol, "groth16");
+  assert.equal(await snarkjsVerify(vk, r.publicSignals, r.proof), true, `${label}: snarkjs rejected the proof`);
+  assert.equal(await snarkjsVerify(wrongVk, r.publicSignals, r.proof), false, `${label}: the wrong key accepted it`);
+  const verifier = wasmVerifier(vk);
+  if (verifier) assert.equal(verifier.verify(r.proof, r.publicSignals), true, `${label}: wasm verifier rejected the proof`);
+}
+
+const gpuBackends = (report) => report.msms.flatMap((m) => m.backends);
+
+describe("with WebGPU (SwiftShader)", () => {
+  let browser;
+  let page;
+  before(async () => {
+    browser = await launch({ webgpu: true });
+    page = await openProverPage(browser, server);
+  });
+  after(async () => {
+    await browser?.close();
+  });
+
+  test("page is cross-origin isolated and has a WebGPU adapter", async () => {
+    const env = await page.evaluate(() => window.zkaggWeb.env());
+    assert.equal(env.crossOriginIsolated, true);
+    assert.equal(env.webgpu, true);
+    assert.equal(env.adapter, true, "no WebGPU adapter despite --enable-unsafe-webgpu");
+  });
+
+  test("CPU backend, all threads: the proof verifies (snarkjs, wasm verifier)", async (t) => {
+    const info = await page.evaluate(() => window.zkaggWeb.create({ backend: "cpu" }));
+    assert.ok(info.threads >= 1);
+    const r = await page.evaluate(([z, w]) => window.zkaggWeb.prove(z, w, { chunkPoints: 64 }), [ZKEY, WTNS]);
+    await checkProof(r, "cpu");
+    assert.deepEqual([...new Set(gpuBackends(r.report))], ["cpu"]);
+    const phases = new Set(r.progress.map((p) => p.phase));
+    for (const p of ["load", "qap", "fft", "msm_a", "msm_b1", "msm_b2", "msm_c", "msm_h", "finish"]) assert.ok(phases.has(p), `no progress for ${p}`);
+    assert.equal(r.progress.at(-1).overall, 1);
+    assert.ok(r.report.peak_memory_bytes > 0);
+    t.diagnostic(`threads ${info.threads}, ${r.ms.toFixed(0)} ms, wasm memory ${(r.report.peak_memory_bytes / 2 ** 20).toFixed(0)} MiB`);
+  });
+
+  test("GPU backend (WebGPU MSMs): the proof verifies and equals the CPU proof for the same seed", async (t) => {
+    const info = await page.evaluate(() => window.zkaggWeb.create({ backend: "gpu" }));
+    assert.ok(info.gpu, `no GPU in the prover: ${info.reason}`);
+    t.diagnostic(`adapter: ${info.gpu}`);
+    const r = await page.evaluate(([z, w]) => window.zkaggWeb.prove(z, w, { chunkPoints: 64 }), [ZKEY, WTNS]);
+    await checkProof(r, "gpu");
+    assert.ok(gpuBackends(r.report).includes("gpu"), JSON.stringify(r.report.msms));
+    assert.deepEqual(r.report.msms.flatMap((m) => m.fallbacks), []);
+    const gpuSeeded = await page.evaluate(([z, w]) => window.zkaggWeb.prove(z, w, { seed: 5 }), [ZKEY, WTNS]);
+    await page.evaluate(() => window.zkaggWeb.create({ backend: "cpu" }));
+    const cpuSeeded = await page.evaluate(([z, w]) => window.zkaggWeb.prove(z, w, { seed: 5 }), [ZKEY, WTNS]);
+    assert.deepEqual(gpuSeeded.proof, cpuSeeded.proof);
+    t.diagnostic(`gpu proof ${r.ms.toFixed(0)} ms`);
+  });
+
+  test("a GPU returning garbage is caught and the CPU takes over", async (t) => {
+    for (const fault of ["corrupt", "drop"]) {
+      const info = await page.evaluate((f) => window.zkaggWeb.create({ backend: "gpu", fault: f }), fault);
+      assert.ok(info.gpu);
+      const r = await page.evaluate(([z, w]) => window.zkaggWeb.prove(z, w, {}), [ZKEY, WTNS]);
+      await checkProof(r, `fault ${fault}`);
+      const fallbacks = r.report.msms.flatMap((m) => m.fallbacks);
+      assert.ok(fallbacks.some((f) => f.includes("check failed")), `${fault}: ${JSON.stringify(r.report.msms)}`);
+      t.diagnostic(`${fault}: ${fallbacks[0]}`);
+    }
+  });
+
+  test("an aborted proof stops promptly and the prover stays usable", async (t) => {
+    await page.evaluate(() => window.zkaggWeb.create({ backend: "cpu" }));
+    const r = await page.evaluate(([z, w]) => window.zkaggWeb.proveAndAbort(z, w, "msm_a", { chunkPoints: 1 }), [ZKEY, WTNS]);
+    assert.equal(r.rejected, true, JSON.stringify(r));
+    assert.equal(r.name, "AbortError");
+    assert.ok(r.stopMs < 1000, `took ${r.stopMs} ms to stop`);
+    t.diagnostic(`stopped ${r.stopMs.toFixed(1)} ms after abort()`);
+    const again = await page.evaluate(([z, w]) => window.zkaggWeb.prove(z, w, {}), [ZKEY, WTNS]);
+    await checkProof(again, "after abort");
+  });
+
+  test("no uncaught errors in the page", () => {
+    assert.deepEqual(page.problems, []);
+  });
+});
+
+describe("without WebGPU", () => {
+  let browser;
+  let page;
+  before(async () => {
+    browser = await launch({ webgpu: false });
+    page = await openProverPage(browser, server);
+  });
+  after(async () => {
+    await browser?.close();
+  });
+
+  test("the GPU backend falls back to the CPU and the proof verifies", async (t) => {
+    const info = await page.evaluate(() => window.zkaggWeb.create({ backend: "gpu" }));
+    assert.equal(info.gpu, null);
+    assert.ok(info.reason, "no reason given for the missing GPU");
+    t.diagnostic(`reason: ${info.reason}`);
+    const r = await page.evaluate(([z, w]) => window.zkaggWeb.prove(z, w, {}), [ZKEY, WTNS]);
+    await checkProof(r, "no webgpu");
+    assert.deepEqual([...new Set(gpuBackends(r.report))], ["cpu"]);
+    assert.ok(r.report.msms.some((m) => m.fallbacks.length > 0));
+  });
+});

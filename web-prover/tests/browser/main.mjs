@@ -1,0 +1,72 @@
+// Page side of the web-prover browser tests and benchmark: a thin layer over prover.js that
+// fetches inputs by URL and measures.
+
+import { WebProver } from "/repo/web-prover/pkg/prover.js";
+
+const log = (s) => (document.getElementById("log").textContent += `\n${s}`);
+let prover = null;
+
+async function blobOf(url) {
+  const r = await fetch(url);
+  if (!r.ok) throw new Error(`GET ${url}: ${r.status}`);
+  return r.blob();
+}
+
+window.zkaggWeb = {
+  env: async () => ({
+    crossOriginIsolated: globalThis.crossOriginIsolated,
+    webgpu: !!navigator.gpu,
+    adapter: navigator.gpu ? !!(await navigator.gpu.requestAdapter().catch(() => null)) : false,
+    cores: navigator.hardwareConcurrency,
+    userAgent: navigator.userAgent,
+  }),
+
+  async create(options = {}) {
+    prover?.terminate();
+    const t0 = performance.now();
+    prover = await WebProver.create(options);
+    const info = { gpu: prover.gpu, reason: prover.gpuUnavailableReason, threads: prover.threads, ms: performance.now() - t0 };
+    log(`prover: ${JSON.stringify(info)}`);
+    return info;
+  },
+
+  /** Prove from URLs (the key as a Blob: streamed). Returns proof, publicSignals, report, ms, progress. */
+  async prove(zkeyUrl, wtnsUrl, options = {}) {
+    const zkey = await blobOf(zkeyUrl);
+    const wtns = new Uint8Array(await (await blobOf(wtnsUrl)).arrayBuffer());
+    const progress = [];
+    const t0 = performance.now();
+    const r = await prover.prove(zkey, wtns, { ...options, onProgress: (p) => progress.push(p) });
+    const ms = performance.now() - t0;
+    log(`proved in ${ms.toFixed(0)} ms`);
+    return { ...r, ms, progress };
+  },
+
+  /** Start a proof, abort it when the first progress event of `phase` arrives, and time the stop. */
+  async proveAndAbort(zkeyUrl, wtnsUrl, phase, options = {}) {
+    const zkey = await blobOf(zkeyUrl);
+    const wtns = new Uint8Array(await (await blobOf(wtnsUrl)).arrayBuffer());
+    const ctl = new AbortController();
+    let abortedAt = null;
+    const t0 = performance.now();
+    try {
+      await prover.prove(zkey, wtns, {
+        ...options,
+        signal: ctl.signal,
+        onProgress: (p) => {
+          if (abortedAt === null && p.phase === phase) {
+            abortedAt = performance.now();
+            ctl.abort();
+          }
+        },
+      });
+      return { rejected: false, abortedAt: abortedAt && abortedAt - t0 };
+    } catch (e) {
+      const end = performance.now();
+      return { rejected: true, name: e.name, message: e.message, stopMs: abortedAt === null ? null : end - abortedAt };
+    }
+  },
+
+  msmCheck: (n, kind, seed) => prover.msmCheck(n, kind, seed),
+};
+log("ready");
