@@ -2,7 +2,9 @@
 # The main job, end to end on embedded defaults:
 #   set-up -> build (native CLI + wasm verifier) -> Groth16 keys for the batch circuit
 #   (4 transfers on a depth-20 Poseidon account tree) -> prove 3 random batches
-#   -> verify each natively (zkagg verify), in WebAssembly (Node) and with snarkjs.
+#   -> verify each natively (zkagg verify), in WebAssembly (Node) and with snarkjs
+#   -> a volunteer proves batch 1 again in headless Chromium (www/index.html: the web prover in a
+#      Worker with a thread pool), verified in the page and by snarkjs; screenshot in target/demo.
 # Output lands in target/demo/. Later issues grow this into the full aggregation demo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,4 +33,7 @@ done
 
 say "verify every batch proof in WebAssembly (Node) and with snarkjs"
 node scripts/demo-verify.mjs "$out"
+say "a volunteer proves batch 1 in the browser (headless Chromium, www/index.html)"
+bash scripts/build-web-prover.sh >/dev/null
+node scripts/demo-browser.mjs "$out"
 say "demo complete: keys and proofs in $out/"

@@ -11,7 +11,7 @@ use ark_bn254::{Fr, G1Projective};
 use ark_ec::{CurveGroup, PrimeGroup};
 use ark_ff::{PrimeField, UniformRand};
 use rand::SeedableRng;
-use zkagg_gpu_msm::{msm_cpu, now_ms, Backend, MsmConfig, MsmEngine};
+use zkagg_gpu_msm::{msm_ark, msm_cpu, now_ms, Backend, MsmConfig, MsmEngine};
 
 fn main() {
     let logs: Vec<u32> = std::env::args()
@@ -49,7 +49,14 @@ fn main() {
         let bases = G1Projective::normalize_batch(&proj);
         let scalars: Vec<_> = (0..n).map(|_| Fr::rand(&mut rng).into_bigint()).collect();
         let t = now_ms();
-        let expect = msm_cpu(&bases, &scalars);
+        let expect = msm_ark(&bases, &scalars);
+        let ark_ms = now_ms() - t;
+        let t = now_ms();
+        assert_eq!(
+            msm_cpu(&bases, &scalars),
+            expect,
+            "CPU MSM differs from arkworks"
+        );
         let cpu_ms = now_ms() - t;
         let mut runs = Vec::new();
         for _ in 0..2 {
@@ -62,7 +69,7 @@ fn main() {
             }
         }
         println!(
-            "{{\"log2\":{log},\"cpu_ms\":{cpu_ms:.1},\"gpu_ms\":{:.1},\"gpu_first_ms\":{:.1},\"adapter\":{:?},\"init_ms\":{init_ms:.0}}}",
+            "{{\"log2\":{log},\"cpu_ms\":{cpu_ms:.1},\"ark_ms\":{ark_ms:.1},\"gpu_ms\":{:.1},\"gpu_first_ms\":{:.1},\"adapter\":{:?},\"init_ms\":{init_ms:.0}}}",
             runs[1], runs[0], adapter
         );
     }

@@ -31,7 +31,9 @@
 #![deny(unsafe_code)]
 
 pub mod check;
+pub mod cpu;
 pub mod formulas;
+pub mod fq29;
 pub mod gpu;
 pub mod plan;
 pub mod repr;
@@ -176,8 +178,14 @@ fn seed() -> u64 {
     t ^ (&local as *const u8 as u64).rotate_left(32)
 }
 
-/// arkworks' multi-threaded CPU MSM (the reference and the fallback).
+/// The CPU MSM of the engine (fallback and CPU share): [`cpu::msm`], batch-affine buckets on
+/// all threads; equal to arkworks' result.
 pub fn msm_cpu(bases: &[G1Affine], scalars: &[BigInt<4>]) -> G1Projective {
+    cpu::msm(bases, scalars)
+}
+
+/// arkworks' own multi-threaded CPU MSM: the reference the tests compare everything with.
+pub fn msm_ark(bases: &[G1Affine], scalars: &[BigInt<4>]) -> G1Projective {
     msm_cpu_generic::<G1Projective>(bases, scalars)
 }
 

@@ -192,8 +192,21 @@ impl Plan {
 
     /// Build the plan for `bases` and canonical `scalars` (same length).
     pub fn new(bases: &[G1Affine], scalars: &[BigInt<4>], config: &PlanConfig) -> Plan {
-        let point_index: Vec<u32> = (0..bases.len().min(scalars.len()))
-            .filter(|&i| !scalars[i].is_zero() && !bases[i].is_zero())
+        let n = bases.len().min(scalars.len());
+        Self::build(n, scalars, |i| bases[i].is_zero(), config, true)
+    }
+
+    /// The plan of any MSM (G1 or G2): `infinity(i)` says whether base `i` is the identity.
+    /// `gpu_passes = false` skips the GPU's segment passes (the CPU MSM does not use them).
+    pub fn build(
+        n: usize,
+        scalars: &[BigInt<4>],
+        infinity: impl Fn(usize) -> bool,
+        config: &PlanConfig,
+        gpu_passes: bool,
+    ) -> Plan {
+        let point_index: Vec<u32> = (0..n.min(scalars.len()))
+            .filter(|&i| !scalars[i].is_zero() && !infinity(i))
             .map(|i| i as u32)
             .collect();
         let n = point_index.len();
@@ -276,7 +289,11 @@ impl Plan {
             .enumerate()
             .for_each(fill_window);
 
-        let (passes, partials) = segment_passes(&bucket_start, config.piece_len.max(2));
+        let (passes, partials) = if gpu_passes {
+            segment_passes(&bucket_start, config.piece_len.max(2))
+        } else {
+            (Vec::new(), 0)
+        };
 
         let total_buckets = windows * buckets;
         let target = config.reduce_threads.max(1);

@@ -7,6 +7,7 @@
 //!
 //! Sizes 1 .. 2^16, random scalars and the skewed scalars of real witnesses (zeros, ones,
 //! small values, a few large ones), points at infinity, and faults injected into the GPU path.
+//! The reference (`msm_cpu` below) is arkworks' own MSM.
 
 use std::sync::OnceLock;
 
@@ -15,7 +16,7 @@ use ark_ec::{CurveGroup, PrimeGroup};
 use ark_ff::{BigInt, PrimeField, UniformRand, Zero};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
-use zkagg_gpu_msm::{msm_cpu, Backend, Fault, MsmConfig, MsmEngine};
+use zkagg_gpu_msm::{msm_ark as msm_cpu, Backend, Fault, MsmConfig, MsmEngine};
 
 /// One engine (one device, one kernel compilation) for the whole test binary.
 fn engine() -> &'static MsmEngine {

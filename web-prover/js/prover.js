@@ -87,9 +87,36 @@ export class WebProver {
     }
   }
 
+  /**
+   * Prove a batch of zkagg's rollup circuit: pk = batch.pk.bin bytes (zkagg setup), params =
+   * { transfers, depth }, witness = BatchWitness bytes (arkworks, compressed). Resolves to
+   * { proof, publicSignals }. options: { onProgress, signal } as for prove().
+   */
+  async proveBatch(pk, params, witness, options = {}) {
+    const cancel = new Int32Array(new SharedArrayBuffer(4));
+    const onAbort = () => Atomics.store(cancel, 0, 1);
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      const r = await this.#call({ type: "proveBatch", pk, params, witness, cancel }, options.onProgress);
+      return { proof: r.proof, publicSignals: r.publicSignals };
+    } finally {
+      options.signal?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  /** Demo/test: setup (test keys), random batch, proof and verification of a small batch circuit, in the Worker. */
+  batchDemo(transfers = 1, depth = 3, seed = 1) {
+    return this.#call({ type: "batchDemo", transfers, depth, seed });
+  }
+
   /** Test/benchmark hook: MSM of n random points on this engine vs arkworks on the CPU. */
   msmCheck(n, kind = "random", seed = 1) {
     return this.#call({ type: "msmCheck", n, kind, seed });
+  }
+
+  /** Benchmark hook: ns per field multiplication, [arkworks, 32-bit limbs]. */
+  async benchFieldMul(n = 1 << 20) {
+    return (await this.#call({ type: "benchFieldMul", n })).ns;
   }
 
   /** Stop the worker and its threads. */

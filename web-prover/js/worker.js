@@ -4,12 +4,14 @@
 // Messages in:  {type: "init", threads, options}            -> {type: "ready", gpu, gpuUnavailableReason, threads}
 //               {type: "prove", id, zkey, wtns, options, cancel}  -> {type: "progress", id, ...}*, then
 //                                                               {type: "result", id, proof, publicSignals, report}
+//               {type: "proveBatch", id, pk, params, witness, cancel} -> {type: "result", id, proof, publicSignals}
+//               {type: "batchDemo", id, transfers, depth, seed}  -> {type: "result", id, proof, publicSignals, valid, ...}
 //               {type: "msmCheck", id, n, kind, seed}       -> {type: "result", id, ...}
 // Any failure:  {type: "error", id, message}
 // `cancel` is an Int32Array on a SharedArrayBuffer: the prover polls it (Atomics.load) between
 // chunks, so cancellation works while this worker is busy computing.
 
-import init, { initThreadPool, Prover, threadCount } from "./zkagg_web_prover.js";
+import init, { initThreadPool, Prover, threadCount, benchFieldMul } from "./zkagg_web_prover.js";
 
 let prover = null;
 
@@ -36,6 +38,19 @@ async function handle(msg) {
       });
       return { type: "result", id: msg.id, proof, publicSignals, report };
     }
+    case "proveBatch": {
+      const r = await prover.proveBatch(msg.pk, msg.params, msg.witness, {
+        cancel: msg.cancel,
+        onProgress: (phase, fraction) => postMessage({ type: "progress", id: msg.id, phase, fraction, overall: fraction }),
+      });
+      return { type: "result", id: msg.id, ...r };
+    }
+    case "batchDemo": {
+      const r = await prover.batchDemo(msg.transfers, msg.depth, msg.seed);
+      return { type: "result", id: msg.id, ...r };
+    }
+    case "benchFieldMul":
+      return { type: "result", id: msg.id, ns: Array.from(benchFieldMul(msg.n)) };
     case "msmCheck": {
       const r = await prover.msmCheck(msg.n, msg.kind, msg.seed);
       return { type: "result", id: msg.id, ...r };

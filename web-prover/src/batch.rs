@@ -7,7 +7,7 @@
 //! `A = alpha + a_0 + sum x_i a_i + r delta`, `B = beta + b_0 + sum x_i b_i + s delta` (G2 and
 //! G1), `C = sum h_j H_j + sum_{witness} w_i L_i + s A + r B1 - r s delta`.
 
-use ark_bn254::{Fr, G1Affine, G1Projective, G2Projective};
+use ark_bn254::{Fr, G1Affine, G1Projective};
 use ark_ec::{AffineRepr, CurveGroup};
 use ark_ff::{BigInt, UniformRand};
 use ark_groth16::r1cs_to_qap::{LibsnarkReduction, R1CSToQAP};
@@ -112,7 +112,7 @@ pub async fn prove_batch(
     let b1_sum = g1_msm(engine, &pk.b_g1_query[1..], &assignment, cancel).await?;
     progress("msm", 0.4);
     stop()?;
-    let b2_sum = zkagg_gpu_msm::msm_cpu_generic::<G2Projective>(&pk.b_g2_query[1..], &assignment);
+    let b2_sum = zkagg_gpu_msm::cpu::msm(&pk.b_g2_query[1..], &assignment);
     progress("msm", 0.6);
     stop()?;
     let h_sum = g1_msm(engine, &pk.h_query, &h_big, cancel).await?;

@@ -326,7 +326,7 @@ async fn msm_g2_section<S: Source>(
         next = ranges.get(i + 1).map(|&r| read(r));
         let points: Vec<G2Affine> = parse_g2s(&bytes, 7, s)?;
         drop(bytes);
-        acc += zkagg_gpu_msm::msm_cpu_generic::<G2Projective>(&points, &scalars[s..e]);
+        acc += zkagg_gpu_msm::cpu::msm(&points, &scalars[s..e]);
         tracker.tick(Phase::MsmB2, e as f64 / count.max(1) as f64);
     }
     tracker.report.msms.push(MsmSummary {

@@ -27,7 +27,7 @@ use rand::{Rng, SeedableRng};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use zkagg_gpu_msm::{msm_cpu, now_ms, Backend, Fault, MsmConfig, MsmEngine};
+use zkagg_gpu_msm::{msm_ark, now_ms, Backend, Fault, MsmConfig, MsmEngine};
 
 use crate::prover::{prove_zkey, ProveOptions};
 use crate::source::Source;
@@ -306,7 +306,7 @@ impl Prover {
 
     /// Test and benchmark hook: an MSM of `n` random points (multiples of the generator) with
     /// `kind` scalars ("random" or "skewed": 40% zero, 30% one, 15% small, 5% r-1, 10% random),
-    /// on this engine and with arkworks on the CPU. Resolves to `{ equal, backend, fallback,
+    /// on this engine and with arkworks' own MSM (the reference). Resolves to `{ equal, backend, fallback,
     /// engineMs, cpuMs, gpuMs, n }`.
     #[wasm_bindgen(js_name = msmCheck)]
     pub fn msm_check(&self, n: u32, kind: String, seed: u32) -> js_sys::Promise {
@@ -320,7 +320,7 @@ impl Prover {
                 .map_err(js_err)?;
             let engine_ms = now_ms() - t;
             let t = now_ms();
-            let expect = msm_cpu(&bases, &scalars);
+            let expect = msm_ark(&bases, &scalars);
             let cpu_ms = now_ms() - t;
             let o = Object::new();
             Reflect::set(&o, &"equal".into(), &(out.result == expect).into())?;
@@ -342,11 +342,146 @@ impl Prover {
         })
     }
 
+    /// Prove a batch of the project's rollup circuit: `pk` is the arkworks proving key as
+    /// `zkagg setup` writes it (`batch.pk.bin`, uncompressed), `params` `{ transfers, depth }`
+    /// (`batch-params.json`), `witness` a `BatchWitness` in arkworks' compressed encoding (what a
+    /// coordinator ships to volunteers). Resolves to `{ proof, publicSignals }` (snarkjs JSON).
+    #[wasm_bindgen(js_name = proveBatch)]
+    pub fn prove_batch(
+        &self,
+        pk: Uint8Array,
+        params: JsValue,
+        witness: Uint8Array,
+        options: JsValue,
+    ) -> js_sys::Promise {
+        let engine = self.engine.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            use ark_serialize::{CanonicalDeserialize, Compress, Validate};
+            let transfers = get(&params, "transfers")
+                .and_then(|v| v.as_f64())
+                .unwrap_or(0.0) as usize;
+            let depth = get(&params, "depth")
+                .and_then(|v| v.as_f64())
+                .unwrap_or(0.0) as usize;
+            let params = zkagg_core::batch::BatchParams { transfers, depth };
+            params.validate().map_err(js_err)?;
+            let pk = zkagg_core::ProvingKey::deserialize_with_mode(
+                &pk.to_vec()[..],
+                Compress::No,
+                Validate::No,
+            )
+            .map_err(|e| JsError::new(&format!("proving key: {e}")))?;
+            let witness = zkagg_core::batch::BatchWitness::deserialize_with_mode(
+                &witness.to_vec()[..],
+                Compress::Yes,
+                Validate::Yes,
+            )
+            .map_err(|e| JsError::new(&format!("batch witness: {e}")))?;
+            batch_result(&engine, &pk, &params, &witness, &options).await
+        })
+    }
+
+    /// Self-contained demo and test of [`Self::prove_batch`]: a single-party setup (test keys!)
+    /// of a small batch circuit, a random valid batch, its proof (through the same code path) and
+    /// its verification, all in this Worker. Resolves to `{ proof, publicSignals, valid, setupMs,
+    /// proveMs, vk, pk, witness }` (`vk` snarkjs JSON; `pk`, `witness` the bytes
+    /// [`Self::prove_batch`] takes).
+    #[wasm_bindgen(js_name = batchDemo)]
+    pub fn batch_demo(&self, transfers: u32, depth: u32, seed: u32) -> js_sys::Promise {
+        let engine = self.engine.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            use zkagg_core::batch::{self, random_genesis_and_batch, BatchParams};
+            let params = BatchParams {
+                transfers: transfers as usize,
+                depth: depth as usize,
+            };
+            let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(u64::from(seed));
+            let t = now_ms();
+            let (pk, vk) = batch::setup(&params, &mut rng).map_err(js_err)?;
+            let setup_ms = now_ms() - t;
+            let (mut tree, transfers) =
+                random_genesis_and_batch(&params, &mut rng).map_err(js_err)?;
+            let (_, witness) = tree.apply_batch(&params, &transfers).map_err(js_err)?;
+            let t = now_ms();
+            let out = batch_result(&engine, &pk, &params, &witness, &JsValue::UNDEFINED).await?;
+            let prove_ms = now_ms() - t;
+            let proof = zkagg_core::formats::snarkjs::proof_from_value(
+                &serde_json::from_str(
+                    &js_sys::JSON::stringify(&Reflect::get(&out, &"proof".into())?)?
+                        .as_string()
+                        .unwrap_or_default(),
+                )
+                .map_err(js_err)?,
+            )
+            .map_err(js_err)?;
+            let inputs = witness.statement().public_inputs();
+            let valid = zkagg_core::verifier::verify(&vk, &proof, &inputs).map_err(js_err)?;
+            Reflect::set(&out, &"valid".into(), &valid.into())?;
+            // What a coordinator would hand out: the key (snarkjs JSON vk for verifiers, the
+            // proving key as `zkagg setup` writes it) and the witness, for `proveBatch`.
+            use ark_serialize::{CanonicalSerialize, Compress};
+            let vk_json = zkagg_core::formats::snarkjs::verifying_key_to_string(&vk);
+            Reflect::set(&out, &"vk".into(), &js_sys::JSON::parse(&vk_json)?)?;
+            let mut pk_bytes = Vec::new();
+            pk.serialize_with_mode(&mut pk_bytes, Compress::No)
+                .map_err(js_err)?;
+            let mut witness_bytes = Vec::new();
+            witness
+                .serialize_with_mode(&mut witness_bytes, Compress::Yes)
+                .map_err(js_err)?;
+            Reflect::set(&out, &"pk".into(), &Uint8Array::from(&pk_bytes[..]))?;
+            Reflect::set(
+                &out,
+                &"witness".into(),
+                &Uint8Array::from(&witness_bytes[..]),
+            )?;
+            Reflect::set(&out, &"setupMs".into(), &setup_ms.into())?;
+            Reflect::set(&out, &"proveMs".into(), &prove_ms.into())?;
+            Ok(out)
+        })
+    }
+
     /// Peak bytes of this instance's linear memory.
     #[wasm_bindgen(js_name = memoryBytes)]
     pub fn memory_bytes_js(&self) -> f64 {
         memory_bytes().unwrap_or(0) as f64
     }
+}
+
+async fn batch_result(
+    engine: &MsmEngine,
+    pk: &zkagg_core::ProvingKey,
+    params: &zkagg_core::batch::BatchParams,
+    witness: &zkagg_core::batch::BatchWitness,
+    options: &JsValue,
+) -> Result<JsValue, JsValue> {
+    let on_progress = get(options, "onProgress").and_then(|v| v.dyn_into::<Function>().ok());
+    let flag = cancel_flag(options);
+    let mut progress = |phase: &str, f: f64| {
+        if let Some(cb) = &on_progress {
+            let _ = cb.call2(&JsValue::NULL, &phase.into(), &f.into());
+        }
+    };
+    let cancel = || cancelled(&flag);
+    let (proof, inputs) =
+        crate::batch::prove_batch(pk, params, witness, engine, None, &mut progress, &cancel)
+            .await
+            .map_err(js_err)?;
+    let result = Object::new();
+    let parse = |s: String| js_sys::JSON::parse(&s);
+    Reflect::set(
+        &result,
+        &"proof".into(),
+        &parse(zkagg_core::formats::snarkjs::proof_to_string(&proof))?,
+    )?;
+    Reflect::set(
+        &result,
+        &"publicSignals".into(),
+        &parse(zkagg_core::formats::snarkjs::public_inputs_to_string(
+            &inputs,
+        ))?,
+    )?;
+    Ok(result.into())
 }
 
 /// Threads in the rayon pool (1 without threads).
@@ -406,4 +541,31 @@ fn random_msm(n: usize, kind: &str, seed: u64) -> (Vec<G1Affine>, Vec<BigInt<4>>
         })
         .collect();
     (bases, scalars)
+}
+
+/// Benchmark hook: nanoseconds per base-field multiplication in this build, arkworks' vs the
+/// 29-bit-limb one the CPU MSM uses in wasm (`[ark_ns, fq29_ns]`, a dependent chain of `n`
+/// products each; the chains are compared so the work cannot be skipped).
+#[wasm_bindgen(js_name = benchFieldMul)]
+pub fn bench_field_mul(n: u32) -> Result<Vec<f64>, JsError> {
+    use ark_bn254::Fq;
+    use zkagg_gpu_msm::fq29::Fq29;
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
+    let (a0, b) = (Fq::rand(&mut rng), Fq::rand(&mut rng));
+    let t = now_ms();
+    let mut a = a0;
+    for _ in 0..n {
+        a *= b;
+    }
+    let ark = now_ms() - t;
+    let (b29, mut c) = (Fq29::from_ark(&b), Fq29::from_ark(&a0));
+    let t = now_ms();
+    for _ in 0..n {
+        c = c.mul(&b29);
+    }
+    let fast = now_ms() - t;
+    if c.to_ark() != a {
+        return Err(JsError::new("29-bit product chain differs from arkworks"));
+    }
+    Ok(vec![ark * 1e6 / f64::from(n), fast * 1e6 / f64::from(n)])
 }

@@ -3,6 +3,7 @@
 use std::fs;
 use std::path::PathBuf;
 
+use ark_serialize::CanonicalSerialize;
 use clap::Args;
 use rand::rngs::OsRng;
 use rand::SeedableRng;
@@ -21,7 +22,8 @@ pub struct ProveBatchArgs {
     /// Key directory written by `zkagg setup`.
     #[arg(long, default_value = "keys")]
     pub keys: PathBuf,
-    /// Directory to write proof.json, public.json, proof.bin, public.bin, batch.json.
+    /// Directory to write proof.json, public.json, proof.bin, public.bin, calldata.txt, batch.json
+    /// and witness.bin (the batch witness, arkworks compressed, for the browser prover).
     #[arg(long, default_value = "proof")]
     pub out_dir: PathBuf,
     /// Seed for the random genesis state and batch (the proof's blinding still uses the OS RNG).
@@ -85,6 +87,13 @@ pub fn run(args: &ProveBatchArgs, progress: &Progress) -> Result<()> {
         &dir.join("calldata.txt"),
         calldata::to_solidity_arguments(&proof, &inputs).as_bytes(),
     )?;
+    // The batch witness (arkworks compressed): what a coordinator hands a volunteer so that the
+    // browser prover (`WebProver.proveBatch`) can prove the same statement.
+    let mut witness_bytes = Vec::new();
+    witness
+        .serialize_compressed(&mut witness_bytes)
+        .map_err(|e| Error::Keys(format!("cannot encode the batch witness: {e}")))?;
+    keys::write(&dir.join("witness.bin"), &witness_bytes)?;
     let batch_json = json!({
         "params": params,
         "old_root": snarkjs::to_decimal(&statement.old_root),

@@ -68,5 +68,17 @@ window.zkaggWeb = {
   },
 
   msmCheck: (n, kind, seed) => prover.msmCheck(n, kind, seed),
+  benchFieldMul: (n) => prover.benchFieldMul(n),
+  batchDemo: (t, d, s) => prover.batchDemo(t, d, s),
+
+  /** batchDemo, then proveBatch on the key and witness bytes it hands out (the volunteer's path). */
+  async batchRoundTrip(transfers, depth, seed) {
+    const demo = await prover.batchDemo(transfers, depth, seed);
+    const progress = [];
+    const again = await prover.proveBatch(demo.pk, { transfers, depth }, demo.witness, {
+      onProgress: (p) => progress.push(p.phase ?? p),
+    });
+    return { demo: { ...demo, pk: demo.pk.length, witness: demo.witness.length }, again, progress };
+  },
 };
 log("ready");
