@@ -59,6 +59,7 @@ fn main() {
         );
         let cpu_ms = now_ms() - t;
         let mut runs = Vec::new();
+        let mut backend = String::new();
         for _ in 0..2 {
             let t = now_ms();
             let out = engine.msm_blocking(&bases, &scalars).expect("msm");
@@ -67,9 +68,10 @@ fn main() {
             if out.report.backend != "gpu" {
                 eprintln!("not on the GPU: {:?}", out.report);
             }
+            backend = out.report.backend.to_string();
         }
         println!(
-            "{{\"log2\":{log},\"cpu_ms\":{cpu_ms:.1},\"ark_ms\":{ark_ms:.1},\"gpu_ms\":{:.1},\"gpu_first_ms\":{:.1},\"adapter\":{:?},\"init_ms\":{init_ms:.0}}}",
+            "{{\"log2\":{log},\"cpu_ms\":{cpu_ms:.1},\"ark_ms\":{ark_ms:.1},\"gpu_ms\":{:.1},\"gpu_first_ms\":{:.1},\"backend\":{backend:?},\"adapter\":{:?},\"init_ms\":{init_ms:.0}}}",
             runs[1], runs[0], adapter
         );
     }

@@ -202,13 +202,42 @@ struct Level<C> {
 
 /// The sum of every bucket of window `w`, as affine points (`None` = identity), computed in
 /// coordinates `C`.
-fn bucket_sums<P, C>(plan: &Plan, bases: &[Affine<P>], w: u32) -> Vec<Option<Affine<P>>>
+fn bucket_sums<P, C>(plan: &Plan, coords: &[(C, C)], w: u32) -> Vec<Option<Affine<P>>>
 where
     P: SWCurveConfig,
     C: Coord<P::BaseField>,
 {
-    let b = plan.buckets as usize;
-    let g0 = (w * plan.buckets) as usize;
+    // Buckets in ranges of at most RANGE_ENTRIES points (at least one bucket each), so that a
+    // range's working set (coordinates of every level) stays in the cache; one batch inversion
+    // per round of a range still amortises over thousands of elements.
+    const RANGE_ENTRIES: u32 = 1 << 13;
+    let first = (w * plan.buckets) as usize;
+    let last = first + plan.buckets as usize;
+    let mut sums = Vec::with_capacity(plan.buckets as usize);
+    let mut lo = first;
+    while lo < last {
+        let mut hi = lo + 1;
+        while hi < last && plan.bucket_start[hi + 1] - plan.bucket_start[lo] <= RANGE_ENTRIES {
+            hi += 1;
+        }
+        sums.extend(bucket_range_sums::<P, C>(plan, coords, lo, hi));
+        lo = hi;
+    }
+    sums
+}
+
+/// The sums of buckets `g0 .. g1` (global bucket indices within one window).
+fn bucket_range_sums<P, C>(
+    plan: &Plan,
+    coords: &[(C, C)],
+    g0: usize,
+    g1: usize,
+) -> Vec<Option<Affine<P>>>
+where
+    P: SWCurveConfig,
+    C: Coord<P::BaseField>,
+{
+    let b = g1 - g0;
     let start = plan.bucket_start[g0] as usize;
     let end = plan.bucket_start[g0 + b] as usize;
     let mut lvl = Level {
@@ -221,14 +250,18 @@ where
             .collect(),
     };
     for &e in &plan.entries[start..end] {
-        let p = &bases[plan.point_index[(e & !NEG_FLAG) as usize] as usize];
-        // The plan only keeps finite points.
-        let (x, y) = p.xy().unwrap_or_default();
-        let y = C::from_base(&y);
-        lvl.x.push(C::from_base(&x));
-        lvl.y.push(if e & NEG_FLAG != 0 { y.neg() } else { y });
+        let (x, y) = &coords[(e & !NEG_FLAG) as usize];
+        lvl.x.push(*x);
+        lvl.y.push(if e & NEG_FLAG != 0 { y.neg() } else { *y });
     }
     let coeff_a = C::from_base(&P::COEFF_A);
+    let half = lvl.x.len() / 2 + b;
+    let mut next = Level {
+        x: Vec::with_capacity(half),
+        y: Vec::with_capacity(half),
+        inf: Vec::with_capacity(half),
+        bounds: Vec::with_capacity(b + 1),
+    };
     let mut den: Vec<C> = Vec::new();
     let mut pre: Vec<C> = Vec::new();
     loop {
@@ -267,13 +300,11 @@ where
             den[k] = inv.mul(&pre[k]);
             inv = inv.mul(&d);
         }
-        // Next level.
-        let mut next = Level {
-            x: Vec::with_capacity(lvl.x.len() / 2 + b),
-            y: Vec::with_capacity(lvl.x.len() / 2 + b),
-            inf: Vec::with_capacity(lvl.x.len() / 2 + b),
-            bounds: Vec::with_capacity(b + 1),
-        };
+        // Next level (into the spare buffers).
+        next.x.clear();
+        next.y.clear();
+        next.inf.clear();
+        next.bounds.clear();
         next.bounds.push(0);
         let mut k = 0;
         for r in lvl.bounds.windows(2) {
@@ -315,7 +346,7 @@ where
             }
             next.bounds.push(next.x.len() as u32);
         }
-        lvl = next;
+        std::mem::swap(&mut lvl, &mut next);
     }
     lvl.bounds
         .windows(2)
@@ -328,12 +359,12 @@ where
 }
 
 /// `sum (b + 1) B_b` for one window (running sum, Jacobian).
-fn window_sum<P, C>(plan: &Plan, bases: &[Affine<P>], w: u32) -> Projective<P>
+fn window_sum<P, C>(plan: &Plan, coords: &[(C, C)], w: u32) -> Projective<P>
 where
     P: SWCurveConfig,
     C: Coord<P::BaseField>,
 {
-    let sums = bucket_sums::<P, C>(plan, bases, w);
+    let sums = bucket_sums::<P, C>(plan, coords, w);
     let mut acc = Projective::<P>::zero();
     let mut total = Projective::<P>::zero();
     let mut started = false;
@@ -374,7 +405,17 @@ where
         ..PlanConfig::default()
     };
     let plan = Plan::build(n, scalars, |i| bases[i].is_zero(), &config, false);
-    let per_window = |w: u32| window_sum::<P, C>(&plan, bases, w);
+    // The used points in coordinates `C`, converted once (not once per window); the plan keeps
+    // finite points only.
+    let convert = |&i: &u32| {
+        let (x, y) = bases[i as usize].xy().unwrap_or_default();
+        (C::from_base(&x), C::from_base(&y))
+    };
+    #[cfg(feature = "parallel")]
+    let coords: Vec<(C, C)> = plan.point_index.par_iter().map(convert).collect();
+    #[cfg(not(feature = "parallel"))]
+    let coords: Vec<(C, C)> = plan.point_index.iter().map(convert).collect();
+    let per_window = |w: u32| window_sum::<P, C>(&plan, &coords, w);
     #[cfg(feature = "parallel")]
     let sums: Vec<Projective<P>> = (0..plan.windows).into_par_iter().map(per_window).collect();
     #[cfg(not(feature = "parallel"))]
