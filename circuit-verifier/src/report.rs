@@ -337,8 +337,8 @@ fn constraint_report() {
     }
 }
 
-/// Costs of the pieces a move of the decider's remainder (`Emu::aggregate_final_check`) into the
-/// uniform step would need (design note, section 8, "Finish in steps"):
+/// Costs of the pieces that moving the former decider-side remainder (now done: the MSMs and the
+/// residue closing run in the uniform step) was planned from (design note, section 8):
 /// `cargo test --release -p zkagg-circuit-verifier finish_in_steps_costs -- --ignored --nocapture`.
 #[test]
 #[ignore]

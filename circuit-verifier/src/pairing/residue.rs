@@ -194,6 +194,33 @@ impl Emu {
         })
     }
 
+    /// Enforces `x z = y^p` in `Fq12` (one relation, no output): the product and the Frobenius
+    /// image (a constant linear map of `y`'s coefficients) share one quotient and one set of
+    /// carries. One gadget serves every check of the residue chain in the uniform steps.
+    pub fn assert_mul_eq_frobenius<CS: ConstraintSystem<Fr>>(
+        &self,
+        cs: &mut CS,
+        x: &Ext,
+        z: &Ext,
+        y: &Ext,
+    ) -> Result<()> {
+        let mat = crate::tower::frobenius_matrix(ExtKind::Fq12, 1);
+        let mut rel = Relation::new(self, ExtKind::Fq12);
+        rel.add_product(1, &[x, z]);
+        for (m, row) in mat.iter().enumerate() {
+            for (j, c) in row.iter().enumerate() {
+                if ark_ff::Zero::is_zero(c) || j >= y.coeffs.len() {
+                    continue;
+                }
+                let mut cw = vec![<ark_bn254::Fq as ark_ff::Zero>::zero(); 12];
+                cw[m] = -*c;
+                let cext = Ext::constant(ExtKind::Fq12, &cw, self);
+                rel.add_product(1, &[&cext, &Ext::from_elem(y.coeffs[j].clone())]);
+            }
+        }
+        rel.assert_zero(cs)
+    }
+
     /// Enforces `f * w * c^{-p} * c^{p^2} * c^{-p^3} = 1`, where `f` already contains the factor
     /// `c^{-(6x+2)}` (see the module documentation). Together: `F w = c^lambda`, so `F^h = 1`.
     pub fn residue_close<CS: ConstraintSystem<Fr>>(

@@ -1,10 +1,11 @@
 //! # The prover's side of the step circuits: initial state, plan, hints
 //!
-//! [`Aggregator`] knows the step sequence of an aggregation of `N` proofs (`(N + 4) S + 1`
-//! steps: `N + 1` proof cycles — the pipeline's last cycle runs the last Miller loop — three
-//! finish cycles and one closing boundary step) and the prover inputs of each step: the proof to
-//! absorb on a proof-cycle boundary, and the finish hints (computed natively from the state
-//! reached) on the finish boundary. [`Aggregator::run`] drives any synthesiser (nova-snark's
+//! [`Aggregator`] knows the step sequence of an aggregation of `N` proofs (`(N + 1 + K) S + 1`
+//! steps: `N + 1` proof cycles — the pipeline's last cycle runs the last Miller loop — `K =
+//! max(3, n + 2)` finish cycles (`n` public inputs per proof) and one closing boundary step) and
+//! the prover inputs of each step: the proof to absorb on a proof-cycle boundary, and the finish
+//! hints (computed natively from the state reached at the finish boundary) on every finish
+//! step. [`Aggregator::run`] drives any synthesiser (nova-snark's
 //! witness generator, or the checking constraint system of the tests) step by step.
 
 use super::{AggregationStep, FinishHints, StateVars, StepConfig, StepKey, StepWitness};
@@ -31,7 +32,7 @@ pub enum Action {
     Absorb(usize),
     /// Start the finish (compute the hints from the current state).
     Finish,
-    /// Load finish hints (the rest of the first finish cycle).
+    /// Any later step of the finish (hint loads, MSM digit words).
     Load,
 }
 
@@ -83,7 +84,7 @@ impl Aggregator {
             statements: Num::constant(b.vk_hash),
             count: Num::constant(Fr::from(0u64)),
             scalars: vec![Num::constant(Fr::from(0u64)); b.num_inputs() + 1],
-            digits: [Num::constant(Fr::from(0u64)), Num::constant(Fr::from(0u64))],
+            digits: [0; 4].map(|_| Num::constant(Fr::from(0u64))),
             w: [bit0.clone(), bit0],
             acc_f: one12.clone(),
             s_c: hc,
@@ -106,28 +107,37 @@ impl Aggregator {
                 },
             ],
             b_next: pt2(gq.x, gq.y),
-            c: [one12.clone(), one12],
+            c: [one12.clone(), one12.clone()],
             l_sa: [pt1(&gp), pt1(&gp)],
+            res: [one12.clone(), one12.clone(), one12],
+            acc_msm: pt1(&self.key.msm.acc_start),
         };
         Ok(st.write(e)?.out.into_iter().map(|(_, v)| v).collect())
     }
 
-    /// The actions of an aggregation of `n` proofs, one per step.
+    /// The actions of an aggregation of `n` proofs, one per step: `n + 1` proof cycles, `K`
+    /// finish cycles (`K = max(3, inputs + 2)`), one closing boundary step.
     pub fn plan(&self, n: usize) -> Vec<Action> {
         let s = self.key.cfg.cycle_len();
-        let mut out = Vec::with_capacity((n + 4) * s + 1);
-        for cycle in 0..n + 4 {
+        let cycles = n + 1 + self.key.fin_cycles();
+        let mut out = Vec::with_capacity(cycles * s + 1);
+        for cycle in 0..cycles {
             for pos in 0..s {
                 out.push(match (pos, cycle) {
                     (0, c) if c < n => Action::Absorb(c),
                     (0, c) if c == n + 1 => Action::Finish,
-                    (_, c) if c == n + 1 => Action::Load,
+                    (_, c) if c > n => Action::Load,
                     _ => Action::Run,
                 });
             }
         }
         out.push(Action::Run);
         out
+    }
+
+    /// Number of steps of an aggregation of `n` proofs: `(n + 1 + K) S + 1`.
+    pub fn num_steps(&self, n: usize) -> usize {
+        (n + 1 + self.key.fin_cycles()) * self.key.cfg.cycle_len() + 1
     }
 
     /// The finish hints for the state `z` reached at the finish boundary.
@@ -143,7 +153,7 @@ impl Aggregator {
     }
 
     /// The finish hints, and whether a residue witness exists (when it does not, `c = 1` is
-    /// returned: the steps still run, and the decider's final check fails). Tests use this to
+    /// returned: the steps still run, and the decider's final check `F = 1` fails). Tests use this to
     /// play a prover that pushes an invalid batch through.
     pub fn finish_hints_unchecked(&self, z: &[Fr]) -> Result<(FinishHints, bool)> {
         let key = &self.key;
@@ -155,8 +165,9 @@ impl Aggregator {
             return Err(Error::Input("state of the wrong size".into()));
         }
         let n = layout.n_inputs;
+        let elem_base = layout.elem_base();
         let elem = |idx: usize| -> Fq {
-            let base = n + 14 + idx * k;
+            let base = elem_base + idx * k;
             let mut v = num_bigint::BigUint::from(0u32);
             for i in (0..k).rev() {
                 v = (v << lb) + fr_to_biguint(&z[base + i]);
@@ -169,7 +180,9 @@ impl Aggregator {
         let acc_f = fq12(0);
         let s_c = G1Affine::new_unchecked(elem(12), elem(13));
         let f = fq12(14);
-        let f_after = if ml_live { acc_f * f } else { acc_f };
+        // The running loop's `f` already contains `F` (multiplied in at its first Frobenius
+        // addition).
+        let f_after = if ml_live { f } else { acc_f };
         let sc = (s_c.into_group() - b.h_c.into_group()).into_affine();
         let scalars: Vec<ark_bn254::Fr> = (0..=n)
             .map(|j| crate::convert::fr_to_ark(&z[9 + j]))
@@ -191,12 +204,19 @@ impl Aggregator {
         let res = residue_witness(&total);
         let ok = res.is_some();
         let (c, w_index) = res.unwrap_or((Fq12::one(), 0));
+        let msm_words = key
+            .msm
+            .items
+            .iter()
+            .map(|it| super::finish::msm_words(&(scalars[it.scalar] + it.delta)))
+            .collect::<Result<Vec<_>>>()?;
         Ok((
             FinishHints {
                 l,
                 s_alpha: sa,
                 c,
                 w_index,
+                msm_words,
             },
             ok,
         ))

@@ -55,6 +55,15 @@ fn step_size_and_shape_match_nova() {
         StepConfig::DEFAULT.cycle_len()
     );
     assert!(n <= 250_000, "step above 250k constraints: {n}");
+    let s = StepConfig::DEFAULT.cycle_len();
+    let (fc, _) = final_check(&agg, &z0);
+    println!(
+        "per proof in steps: {} constraints; aggregation of N proofs: (N + 1 + {}) * {s} + 1 steps; \
+         final check: {fc} constraints",
+        n * s,
+        agg.key.fin_cycles()
+    );
+    assert!(fc < 200, "final check not trivial: {fc}");
     // nova-snark's shape synthesis (no witness values) sees the same circuit.
     let mut shape = ShapeCS::<Bn256EngineKZG>::new();
     let zs: Vec<AllocatedNum<Fr>> = (0..z0.len())
@@ -106,10 +115,9 @@ fn first_cycle_agrees_with_one_shot() {
         assert_eq!(z[10 + j], crate::convert::fr_from_ark(&(rho * x)));
     }
     // T_A and T_C (after F, S_C, f, T, Q, psiQ, psi2Q, x_P, yx: 12+2+12+4+12+2 elements).
-    let n = inputs.len();
     let k = e.num_limbs();
     let elem = |idx: usize| -> ark_bn254::Fq {
-        let base = n + 14 + idx * k;
+        let base = agg.key.layout().elem_base() + idx * k;
         let mut v = num_bigint::BigUint::from(0u32);
         for i in (0..k).rev() {
             v = (v << e.limb_bits()) + crate::convert::fr_to_biguint(&z[base + i]);
@@ -123,9 +131,25 @@ fn first_cycle_agrees_with_one_shot() {
     assert_eq!((elem(ta + 2), elem(ta + 3)), (rc.x, rc.y));
 }
 
-/// A whole aggregation of two proofs in uniform steps, then the decider's final check; an
-/// invalid second proof is rejected (`cargo test --release -p zkagg-circuit-verifier
-/// aggregation_in_steps -- --ignored --nocapture`, several minutes).
+/// Runs the decider's final check on `z`; returns (constraints, satisfied).
+fn final_check(agg: &Aggregator, z: &[Fr]) -> (usize, bool) {
+    let mut cs = CheckCS::new();
+    let zin: Vec<AllocatedNum<Fr>> = z
+        .iter()
+        .enumerate()
+        .map(|(i, v)| AllocatedNum::alloc(cs.namespace(|| format!("z {i}")), || Ok(*v)).unwrap())
+        .collect();
+    agg.key
+        .emu
+        .aggregate_final_check(&mut cs, &agg.key, &zin)
+        .unwrap();
+    (cs.num_constraints(), cs.is_satisfied())
+}
+
+/// A whole aggregation of two proofs in uniform steps (the MSMs and the residue closing run in
+/// the steps), then the decider's trivial final check (phase `done`, `F = 1`); an invalid
+/// second proof is rejected (`cargo test --release -p zkagg-circuit-verifier
+/// aggregation_in_steps -- --ignored --nocapture`, about a minute).
 #[test]
 #[ignore]
 fn aggregation_in_steps() {
@@ -144,46 +168,123 @@ fn aggregation_in_steps() {
             Ok(out)
         })
         .unwrap();
+    assert_eq!(agg.plan(proofs.len()).len(), agg.num_steps(proofs.len()));
     println!(
-        "{} steps, {total} constraints in all, {:.0}s",
-        agg.plan(proofs.len()).len(),
+        "{} steps ({} finish cycles), {total} constraints in all, {:.0}s",
+        agg.num_steps(proofs.len()),
+        agg.key.fin_cycles(),
         t0.elapsed().as_secs_f64()
     );
     // The decider's check on the final state.
-    let e = agg.key.emu.clone();
-    let mut cs = CheckCS::new();
-    let zin: Vec<AllocatedNum<Fr>> = z
-        .iter()
-        .enumerate()
-        .map(|(i, v)| AllocatedNum::alloc(cs.namespace(|| format!("z {i}")), || Ok(*v)).unwrap())
-        .collect();
-    e.aggregate_final_check(&mut cs, &agg.key, &zin).unwrap();
-    println!("final check: {} constraints", cs.num_constraints());
-    assert!(cs.is_satisfied(), "{:?}", cs.which_is_unsatisfied());
+    let (n, ok) = final_check(&agg, &z);
+    println!("final check: {n} constraints");
+    assert!(ok);
+    // The initial state is not final.
+    assert!(!final_check(&agg, &agg.initial_state().unwrap()).1);
     // An invalid proof (a wrong public input): an honest driver cannot produce the finish hints;
-    // a prover that forces them through gets satisfied steps but a failing final check.
+    // a prover that forces hints through (c = 1, the true L and s_0 alpha) gets satisfied steps
+    // (the residue chain of c = 1 is consistent) but F != 1, so the final check fails.
     let mut bad = proofs.clone();
     bad[1].1[0] += ark_bn254::Fr::from(1u64);
     let r = agg.run(&bad, |_, step, z| Ok(check_step(step, z).0));
     assert!(r.is_err());
+    let mut step_failed = false;
     let z = agg
         .run_with_hints(
             &bad,
-            |i, step, z| {
-                let (out, _, ok, fail) = check_step(step, z);
-                assert!(ok, "step {i}: {fail:?}");
+            |_, step, z| {
+                let (out, _, ok, _) = check_step(step, z);
+                step_failed |= !ok;
                 Ok(out)
             },
             |agg, z| Ok(agg.finish_hints_unchecked(z)?.0),
         )
         .unwrap();
-    let mut cs = CheckCS::new();
-    let zin: Vec<AllocatedNum<Fr>> = z
-        .iter()
-        .enumerate()
-        .map(|(i, v)| AllocatedNum::alloc(cs.namespace(|| format!("z {i}")), || Ok(*v)).unwrap())
-        .collect();
-    e.aggregate_final_check(&mut cs, &agg.key, &zin).unwrap();
-    assert!(!cs.is_satisfied());
+    assert!(step_failed || !final_check(&agg, &z).1);
     let _ = Action::Run;
+}
+
+/// Overwrites emulated element `idx` of the state with `v` (canonical limbs).
+fn patch_elem(agg: &Aggregator, z: &mut [Fr], idx: usize, v: ark_bn254::Fq) {
+    let e = &agg.key.emu;
+    let (k, b) = (e.num_limbs(), e.limb_bits());
+    let mut x = crate::convert::fq_to_bigint(&v);
+    let mask = (num_bigint::BigInt::from(1u8) << b) - 1;
+    let base = agg.key.layout().elem_base() + idx * k;
+    for i in 0..k {
+        let limb = &x & &mask;
+        z[base + i] = crate::convert::fr_from_bigint(&limb);
+        x >>= b;
+    }
+}
+
+/// Element indices of the finish registers in the state.
+const ELEM_C: usize = 12 + 2 + 12 + 4 + 12 + 1 + 1 + 2 + 2 + 8 + 4;
+const ELEM_L: usize = ELEM_C + 24;
+const ELEM_SA: usize = ELEM_L + 2;
+const ELEM_D: usize = ELEM_SA + 2;
+const ELEM_E2: usize = ELEM_D + 12;
+
+/// Every finish hint is pinned inside the steps: a state carrying a wrong `L`, `s_0 alpha`,
+/// `c`, `c^-1`, `D`, `e2` or `e3` (the loads are unconstrained allocations, so this is what a
+/// prover loading a wrong hint produces) makes the step that checks it unsatisfiable
+/// (`cargo test --release -p zkagg-circuit-verifier wrong_finish_hints -- --ignored`).
+#[test]
+#[ignore]
+fn wrong_finish_hints_make_a_step_unsatisfiable() {
+    use ark_ec::{AffineRepr, CurveGroup};
+    let (vk, proof, inputs) = batch_fixture();
+    let agg = Aggregator::new(vk, StepConfig::DEFAULT).unwrap();
+    let mut trace: Vec<(AggregationStep, Vec<Fr>)> = Vec::new();
+    agg.run(&[(proof.clone(), inputs.clone())], |i, step, z| {
+        let (out, _, ok, fail) = check_step(step, z);
+        assert!(ok, "step {i}: {fail:?}");
+        trace.push((step.clone(), z.to_vec()));
+        Ok(out)
+    })
+    .unwrap();
+    let find = |phase: u64, pc: u64| {
+        trace
+            .iter()
+            .find(|(_, z)| z[0] == Fr::from(phase) && z[1] == Fr::from(pc))
+            .cloned()
+            .unwrap()
+    };
+    let read = |z: &[Fr], idx: usize| -> ark_bn254::Fq {
+        let e = &agg.key.emu;
+        let base = agg.key.layout().elem_base() + idx * e.num_limbs();
+        let mut v = num_bigint::BigUint::from(0u32);
+        for i in (0..e.num_limbs()).rev() {
+            v = (v << e.limb_bits()) + crate::convert::fr_to_biguint(&z[base + i]);
+        }
+        crate::convert::fq_from_biguint(&v)
+    };
+    let items = agg.key.msm_items() as u64;
+    let g = ark_bn254::G1Affine::generator();
+    // L is compared after item n (leaving phase n + 1), s_0 alpha after item n + 1.
+    for (name, phase, idx) in [("L", items - 1, ELEM_L), ("s_0 alpha", items, ELEM_SA)] {
+        let (step, mut z) = find(phase, 0);
+        let p = ark_bn254::G1Affine::new_unchecked(read(&z, idx), read(&z, idx + 1));
+        let q = (p.into_group() + g).into_affine();
+        patch_elem(&agg, &mut z, idx, q.x);
+        patch_elem(&agg, &mut z, idx + 1, q.y);
+        let (_, _, ok, fail) = check_step(&step, &z);
+        assert!(!ok, "wrong {name} accepted");
+        println!("wrong {name}: rejected at {fail:?}");
+    }
+    // The residue chain: checks at phase 3, pc 1..=4 (c and c^-1 at 1, e2 at 2, e3 at 3, D at 4).
+    for (name, pc, idx) in [
+        ("c", 1, ELEM_C),
+        ("c^-1", 1, ELEM_C + 12),
+        ("e2", 2, ELEM_E2),
+        ("e3", 3, ELEM_E2 + 12),
+        ("D", 4, ELEM_D),
+    ] {
+        let (step, mut z) = find(CHECK_PHASE as u64, pc);
+        let v = read(&z, idx + 5);
+        patch_elem(&agg, &mut z, idx + 5, v + ark_bn254::Fq::from(1u64));
+        let (_, _, ok, fail) = check_step(&step, &z);
+        assert!(!ok, "wrong {name} accepted");
+        println!("wrong {name}: rejected at {fail:?}");
+    }
 }
