@@ -3,6 +3,7 @@
 //! ```sh
 //! cargo run --release -p zkagg-gpu-msm --example msm_bench -- [log2 sizes...]   # default 12 14 16
 //! ZKAGG_GPU_KERNEL=compact|unrolled  selects the kernel variant (default: by adapter)
+//! ZKAGG_WINDOW_BITS=c                 forces the GPU plan's window size (default: by size)
 //! ```
 //! Prints one JSON object per size on stdout (and the adapter on stderr). On a software adapter
 //! (lavapipe) the GPU numbers measure correctness plumbing, not GPU speed.
@@ -24,8 +25,20 @@ fn main() {
         logs
     };
     let t = now_ms();
+    // ZKAGG_WINDOW_BITS=c forces the GPU plan's window size (default: chosen by size).
+    let window_bits = std::env::var("ZKAGG_WINDOW_BITS")
+        .ok()
+        .and_then(|v| v.parse().ok());
     let engine = MsmEngine::new_blocking(MsmConfig {
         backend: Backend::Gpu,
+        plan: zkagg_gpu_msm::plan::PlanConfig {
+            window_bits,
+            reduce_threads: std::env::var("ZKAGG_REDUCE_THREADS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(zkagg_gpu_msm::plan::PlanConfig::default().reduce_threads),
+            ..Default::default()
+        },
         ..MsmConfig::default()
     });
     let init_ms = now_ms() - t;

@@ -453,7 +453,19 @@ impl GpuContext {
         Ok(())
     }
 
-    /// Submit a plan: upload the used points, accumulate buckets, reduce; the returned
+    /// Open the out-of-memory and validation error scopes that [`Self::submit`] calls run in.
+    /// wgpu's scopes form a stack: they must be popped in reverse order, so one pair covers a
+    /// whole batch of submissions and is popped right after it (creation, encoding and
+    /// submission report their errors synchronously, into the open scopes), never held by the
+    /// [`Pending`] runs, which may finish in any order.
+    pub fn error_scopes(&self) -> ErrorScopes {
+        let oom = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+        let validation = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        ErrorScopes { validation, oom }
+    }
+
+    /// Submit a plan (inside [`Self::error_scopes`]): upload the used points, accumulate
+    /// buckets, reduce; the returned
     /// [`Pending`] reads back the reduction threads' `(S, A)` pairs (homogeneous, arkworks field
     /// form, *unchecked*: see [`crate::check`]). The GPU works while the caller does other
     /// things (the CPU share of a hybrid MSM). `fault` is a test hook simulating a faulty GPU.
@@ -505,8 +517,6 @@ impl GpuContext {
             }
         }
 
-        let oom = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
-        let validation = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
         let b_points = self.storage("points", &points, 0);
         drop(points);
         let b_entries = self.storage("entries", &plan.entries, 0);
@@ -552,12 +562,7 @@ impl GpuContext {
             plan.buckets,
         );
         let read = self.start_read_back(encoder, &b_out, out_words);
-        Ok(Pending {
-            read,
-            validation,
-            oom,
-            fault,
-        })
+        Ok(Pending { read, fault })
     }
 
     /// Copy `words` words of `src` into a mappable buffer, submit, and start mapping it.
@@ -636,28 +641,39 @@ impl ReadBack {
     }
 }
 
-/// GPU work in flight (see [`GpuContext::submit`]).
-pub struct Pending {
-    read: ReadBack,
+/// Error scopes around GPU submissions (see [`GpuContext::error_scopes`]).
+pub struct ErrorScopes {
     validation: wgpu::ErrorScopeGuard,
     oom: wgpu::ErrorScopeGuard,
-    fault: Option<crate::Fault>,
 }
 
-impl Pending {
-    /// Wait for the GPU and return the raw reduction output.
-    pub async fn finish(self) -> Result<Vec<u32>, Error> {
-        let words = self.read.wait().await;
-        // Scopes pop in reverse order of their creation.
+impl ErrorScopes {
+    /// Pop both scopes (in reverse order of their creation): the first out-of-memory or
+    /// validation error raised while they were open, if any.
+    pub async fn pop(self) -> Result<(), Error> {
         let validation = self.validation.pop().await;
         let oom = self.oom.pop().await;
         if let Some(e) = oom {
             return Err(gpu_err("out of GPU memory", e));
         }
         if let Some(e) = validation {
-            return Err(gpu_err("running the kernel", e));
+            return Err(gpu_err("submitting the kernel", e));
         }
-        let mut words = words?;
+        Ok(())
+    }
+}
+
+/// GPU work in flight (see [`GpuContext::submit`]).
+pub struct Pending {
+    read: ReadBack,
+    fault: Option<crate::Fault>,
+}
+
+impl Pending {
+    /// Wait for the GPU and return the raw reduction output (a device lost while it ran is an
+    /// error; errors of creating and submitting the work are the submitter's [`ErrorScopes`]).
+    pub async fn finish(self) -> Result<Vec<u32>, Error> {
+        let mut words = self.read.wait().await?;
         if self.fault == Some(crate::Fault::CorruptOutput) {
             for w in words.iter_mut().step_by(7) {
                 *w ^= 0x5a5a_5a5a;

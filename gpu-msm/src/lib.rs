@@ -340,16 +340,34 @@ impl MsmEngine {
             .usable_gpu()
             .ok_or_else(|| Error::NoAdapter(self.gpu_unavailable_reason().unwrap_or_default()))?;
         let mut acc = G1Projective::zero();
-        for (pending, plan, range) in self.submit_runs(gpu, bases, scalars, cancel)? {
+        for (pending, plan, range) in self.submit_runs(gpu, bases, scalars, cancel).await? {
             let words = pending.finish().await?;
             acc += self.check(&plan, &bases[range], &words)?;
         }
         Ok(acc)
     }
 
-    /// Plan and submit the GPU runs of `bases` (all submitted before any is awaited).
+    /// Plan and submit the GPU runs of `bases` (all submitted before any is awaited), inside
+    /// one pair of error scopes popped as soon as they are submitted.
     #[allow(clippy::type_complexity)]
-    fn submit_runs(
+    async fn submit_runs(
+        &self,
+        gpu: &GpuContext,
+        bases: &[G1Affine],
+        scalars: &[BigInt<4>],
+        cancel: &dyn Fn() -> bool,
+    ) -> Result<Vec<(gpu::Pending, plan::Plan, std::ops::Range<usize>)>, Error> {
+        let scopes = gpu.error_scopes();
+        let runs = self.submit_each(gpu, bases, scalars, cancel);
+        let scoped = scopes.pop().await;
+        let runs = runs?;
+        scoped?;
+        Ok(runs)
+    }
+
+    /// The loop of [`Self::submit_runs`].
+    #[allow(clippy::type_complexity)]
+    fn submit_each(
         &self,
         gpu: &GpuContext,
         bases: &[G1Affine],
@@ -450,7 +468,10 @@ impl MsmEngine {
         let mut runs = Vec::new();
         if k > 0 {
             if let Some(gpu) = self.usable_gpu() {
-                match self.submit_runs(gpu, &bases[..k], &scalars[..k], cancel) {
+                match self
+                    .submit_runs(gpu, &bases[..k], &scalars[..k], cancel)
+                    .await
+                {
                     Ok(r) => runs = r,
                     Err(Error::Cancelled) => return Err(Error::Cancelled),
                     Err(e) => {

@@ -38,6 +38,15 @@ pub const FINAL_FLAG: u32 = 1 << 31;
 /// Bits of the scalar field (scalars are below `r < 2^254`).
 pub const SCALAR_BITS: u32 = 254;
 
+/// The most buckets one GPU reduction thread runs over. Measured on lavapipe (2026-11-21):
+/// reduction threads over 128 or more non-empty buckets return points off the curve (caught by
+/// the result check, which then falls back to the CPU), at every window size; 64 and less are
+/// exact at every size tested (`gpu_equals_cpu_for_every_window_size`,
+/// `gpu_large_windows_dense_buckets`). The root cause is not found yet (the same kernel code is
+/// exact over short runs, and the CPU simulation of the plan is exact for any chunk), so the
+/// chunk is capped; more threads only mean more (small) CPU scalar multiplications at the end.
+pub const MAX_REDUCE_CHUNK: u32 = 64;
+
 /// Tuning knobs of the plan (defaults are sensible for every size).
 #[derive(Clone, Copy, Debug)]
 pub struct PlanConfig {
@@ -300,7 +309,8 @@ impl Plan {
         let reduce_chunk = (total_buckets / target)
             .max(1)
             .next_power_of_two()
-            .min(buckets);
+            .min(buckets)
+            .min(MAX_REDUCE_CHUNK);
 
         Plan {
             point_index,

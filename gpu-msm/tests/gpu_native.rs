@@ -240,3 +240,74 @@ fn malformed_input_is_an_error() {
     let too_big = Fr::MODULUS;
     assert!(e.msm_blocking(&[g], &[too_big]).is_err());
 }
+
+/// Every window size the planner can choose (4 ..= 18 bits; large sizes pick 15 at 2^18 and
+/// more beyond), forced on a small input so that the kernel meets each bucket-count regime.
+#[test]
+fn gpu_equals_cpu_for_every_window_size() {
+    let mut rng = ChaCha20Rng::seed_from_u64(7);
+    let bases = points(3000, &mut rng);
+    let scalars = random_scalars(bases.len(), &mut rng);
+    let expect = msm_cpu(&bases, &scalars);
+    // 18 needs more bucket memory than lavapipe binds (the engine then falls back, correctly).
+    for c in 4..=17u32 {
+        let e = MsmEngine::new_blocking(MsmConfig {
+            backend: Backend::Gpu,
+            plan: zkagg_gpu_msm::plan::PlanConfig {
+                window_bits: Some(c),
+                ..Default::default()
+            },
+            ..MsmConfig::default()
+        });
+        let out = e.msm_blocking(&bases, &scalars).expect("msm");
+        assert_eq!(out.result, expect, "c = {c}: {:?}", out.report);
+        if e.gpu_info().is_some() {
+            assert_eq!(out.report.backend, "gpu", "c = {c}: {:?}", out.report);
+        }
+    }
+}
+
+/// Large windows with dense buckets (2^16 points, `c = 15`: the window the planner picks at
+/// 2^18), where long reduction runs returned off-curve points on lavapipe before the reduction
+/// chunk was capped (`plan::MAX_REDUCE_CHUNK`); the GPU must answer, exactly.
+#[test]
+fn gpu_large_windows_dense_buckets() {
+    let mut rng = ChaCha20Rng::seed_from_u64(8);
+    let bases = points(1 << 16, &mut rng);
+    let scalars = random_scalars(bases.len(), &mut rng);
+    let expect = msm_cpu(&bases, &scalars);
+    let e = MsmEngine::new_blocking(MsmConfig {
+        backend: Backend::Gpu,
+        plan: zkagg_gpu_msm::plan::PlanConfig {
+            window_bits: Some(15),
+            ..Default::default()
+        },
+        ..MsmConfig::default()
+    });
+    let out = e.msm_blocking(&bases, &scalars).expect("msm");
+    assert_eq!(out.result, expect, "{:?}", out.report);
+    if e.gpu_info().is_some() {
+        assert_eq!(out.report.backend, "gpu", "{:?}", out.report);
+        assert!(out.report.fallback.is_none(), "{:?}", out.report);
+    }
+}
+
+/// An MSM larger than one GPU run (`max_gpu_points`) is several runs submitted together and
+/// finished in order (this panicked inside wgpu when each run held its own error scopes).
+#[test]
+fn gpu_in_several_runs() {
+    let mut rng = ChaCha20Rng::seed_from_u64(9);
+    let bases = points(3000, &mut rng);
+    let scalars = random_scalars(bases.len(), &mut rng);
+    let expect = msm_cpu(&bases, &scalars);
+    let e = MsmEngine::new_blocking(MsmConfig {
+        backend: Backend::Gpu,
+        max_gpu_points: 1000,
+        ..MsmConfig::default()
+    });
+    let out = e.msm_blocking(&bases, &scalars).expect("msm");
+    assert_eq!(out.result, expect, "{:?}", out.report);
+    if e.gpu_info().is_some() {
+        assert_eq!(out.report.backend, "gpu", "{:?}", out.report);
+    }
+}
