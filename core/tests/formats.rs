@@ -418,3 +418,40 @@ fn snarkjs_fixture_verifies_through_every_format() {
         assert!(!verify(&vk, &proof, &bad_inputs).unwrap());
     }
 }
+
+/// A binary proof or key whose first byte happens to be `{` (0x7b) or `[` is still read as
+/// binary (the detection once looked at the first byte only, and a demo run met such a proof).
+#[test]
+fn binary_starting_with_a_json_bracket_is_detected_as_binary() {
+    use ark_ec::{CurveGroup, PrimeGroup};
+    use ark_ff::UniformRand;
+    use rand::SeedableRng;
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(0x7b);
+    let mut found = [false; 2];
+    for _ in 0..20_000 {
+        let proof = zkagg_core::Proof {
+            a: (ark_bn254::G1Projective::generator() * Fr::rand(&mut rng)).into_affine(),
+            b: (ark_bn254::G2Projective::generator() * Fr::rand(&mut rng)).into_affine(),
+            c: (ark_bn254::G1Projective::generator() * Fr::rand(&mut rng)).into_affine(),
+        };
+        let bytes = binary::proof_to_bytes(&proof);
+        let k = match bytes[0] {
+            b'{' => 0,
+            b'[' => 1,
+            _ => continue,
+        };
+        assert_eq!(Encoding::detect(&bytes), Encoding::Binary);
+        assert_eq!(formats::load_proof(&bytes).unwrap(), proof);
+        found[k] = true;
+        if found == [true; 2] {
+            break;
+        }
+    }
+    assert_eq!(
+        found, [true; 2],
+        "no proof starting with a bracket in 20,000 tries"
+    );
+    // JSON is still JSON, leading whitespace included.
+    assert_eq!(Encoding::detect(b" \n{\"a\": 1}"), Encoding::SnarkjsJson);
+    assert_eq!(Encoding::detect(b"[\"1\"]"), Encoding::SnarkjsJson);
+}

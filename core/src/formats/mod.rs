@@ -33,14 +33,18 @@ pub enum Encoding {
 }
 
 impl Encoding {
-    /// Guess the encoding of `bytes`: JSON if the first non-whitespace byte is `{` or `[`.
+    /// Guess the encoding of `bytes`: JSON if they are UTF-8 text whose first non-whitespace
+    /// character is `{` or `[`, binary otherwise.
     ///
-    /// A compressed arkworks key or proof could in principle start with those bytes, so callers
-    /// that know the encoding should use the explicit parsers; a wrong guess still produces a
-    /// clear parse error, never a wrong value.
+    /// The first byte alone is not enough: a compressed arkworks proof or key starts with `{`
+    /// (0x7b) or `[` about once in 128 (a demo run met one). Binary encodings of keys, proofs and
+    /// inputs carry 32-byte field elements and curve points, which are essentially never valid
+    /// UTF-8 as a whole, while every snarkjs JSON file is. A wrong guess would still only give a
+    /// parse error, never a wrong value (both parsers validate everything), but callers that
+    /// know the encoding should use the explicit parsers.
     pub fn detect(bytes: &[u8]) -> Encoding {
         match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
-            Some(b'{') | Some(b'[') => Encoding::SnarkjsJson,
+            Some(b'{') | Some(b'[') if core::str::from_utf8(bytes).is_ok() => Encoding::SnarkjsJson,
             _ => Encoding::Binary,
         }
     }
