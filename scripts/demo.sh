@@ -11,12 +11,19 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# Run a build quietly: its output goes to a log, shown only if it fails.
+quietly() {
+  local log=$1
+  shift
+  mkdir -p target
+  "$@" >"$log" 2>&1 || { cat "$log"; echo "failed: $* (log: $log)" >&2; exit 1; }
+}
 out=target/demo
 batches=${ZKAGG_DEMO_BATCHES:-3}
 
 say "building the zkagg CLI and the wasm verifier"
 cargo build --release -q -p zkagg-aggregator
-bash scripts/build-wasm.sh >/dev/null
+quietly target/demo-build-wasm.log bash scripts/build-wasm.sh
 zkagg=target/release/zkagg
 
 say "trusted setup of the batch circuit (single-party, fresh OS randomness)"
@@ -34,6 +41,6 @@ done
 say "verify every batch proof in WebAssembly (Node) and with snarkjs"
 node scripts/demo-verify.mjs "$out"
 say "a volunteer proves batch 1 in the browser (headless Chromium, www/index.html)"
-bash scripts/build-web-prover.sh >/dev/null
+quietly target/demo-build-web-prover.log bash scripts/build-web-prover.sh
 node scripts/demo-browser.mjs "$out"
 say "demo complete: keys and proofs in $out/"

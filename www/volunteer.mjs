@@ -110,6 +110,10 @@ try {
       pk: `${keys}/batch.pk.bin`, params: `${keys}/batch-params.json`,
       vk: `${keys}/verification_key.json`, witness: `${batch}/witness.bin`,
     });
+    for (const [id, src] of Object.entries(inputs)) {
+      const note = Object.assign(document.createElement("small"), { className: "src", textContent: `from ${src.split("/").slice(-2).join("/")}` });
+      $(id).replaceWith(note);
+    }
     log(`inputs from ${keys} and ${batch}`);
   }
   state.ready = true;
