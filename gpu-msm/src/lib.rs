@@ -88,6 +88,26 @@ pub enum Backend {
     Auto,
 }
 
+impl std::str::FromStr for Backend {
+    type Err = String;
+
+    /// `auto`, `cpu`, `gpu` or `hybrid:<f>` with `0 <= f <= 1` (the CLI's `--backend` and the
+    /// browser prover's `backend` option).
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "auto" => Ok(Backend::Auto),
+            "cpu" => Ok(Backend::Cpu),
+            "gpu" => Ok(Backend::Gpu),
+            _ => s
+                .strip_prefix("hybrid:")
+                .and_then(|f| f.parse::<f64>().ok())
+                .filter(|f| (0.0..=1.0).contains(f))
+                .map(Backend::Hybrid)
+                .ok_or_else(|| format!("backend {s:?}: expected auto, cpu, gpu or hybrid:<0..1>")),
+        }
+    }
+}
+
 /// Test hooks that make the GPU path return garbage (to test the checks and the fallback).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Fault {
@@ -358,37 +378,29 @@ impl MsmEngine {
         cancel: &dyn Fn() -> bool,
     ) -> Result<Vec<(gpu::Pending, plan::Plan, std::ops::Range<usize>)>, Error> {
         let scopes = gpu.error_scopes();
-        let runs = self.submit_each(gpu, bases, scalars, cancel);
-        let scoped = scopes.pop().await;
-        let runs = runs?;
-        scoped?;
-        Ok(runs)
-    }
-
-    /// The loop of [`Self::submit_runs`].
-    #[allow(clippy::type_complexity)]
-    fn submit_each(
-        &self,
-        gpu: &GpuContext,
-        bases: &[G1Affine],
-        scalars: &[BigInt<4>],
-        cancel: &dyn Fn() -> bool,
-    ) -> Result<Vec<(gpu::Pending, plan::Plan, std::ops::Range<usize>)>, Error> {
-        let n = bases.len();
-        let c_max = plan::windows_for(4);
-        let per_run = self.config.max_gpu_points.min(gpu.max_points(c_max)).max(1);
-        let mut runs = Vec::new();
-        let mut start = 0;
-        while start < n {
-            if cancel() {
-                return Err(Error::Cancelled);
+        // Submit every run (the closure keeps `?` from skipping the scopes' pop).
+        let submitted = (|| {
+            let n = bases.len();
+            let c_max = plan::windows_for(4);
+            let per_run = self.config.max_gpu_points.min(gpu.max_points(c_max)).max(1);
+            let mut runs = Vec::new();
+            let mut start = 0;
+            while start < n {
+                if cancel() {
+                    return Err(Error::Cancelled);
+                }
+                let end = (start + per_run).min(n);
+                let plan =
+                    plan::Plan::new(&bases[start..end], &scalars[start..end], &self.config.plan);
+                let pending = gpu.submit(&plan, &bases[start..end], self.config.fault)?;
+                runs.push((pending, plan, start..end));
+                start = end;
             }
-            let end = (start + per_run).min(n);
-            let plan = plan::Plan::new(&bases[start..end], &scalars[start..end], &self.config.plan);
-            let pending = gpu.submit(&plan, &bases[start..end], self.config.fault)?;
-            runs.push((pending, plan, start..end));
-            start = end;
-        }
+            Ok(runs)
+        })();
+        let scoped = scopes.pop().await;
+        let runs = submitted?;
+        scoped?;
         Ok(runs)
     }
 

@@ -107,8 +107,11 @@ export async function startServer(fixtureDirs = []) {
   };
 }
 
-/** Launch headless Chromium (throws a clear error when the binary is missing). */
-export async function launchChromium() {
+/**
+ * Launch headless Chromium (throws a clear error when the binary is missing). `extraArgs` are
+ * added to the project's flags (the web prover's tests add --enable-unsafe-webgpu).
+ */
+export async function launchChromium({ extraArgs = [] } = {}) {
   if (!fs.existsSync(CHROMIUM)) {
     throw new Error(`Chromium not found at ${CHROMIUM} (install Debian's chromium, or set ZKAGG_CHROMIUM)`);
   }
@@ -125,6 +128,7 @@ export async function launchChromium() {
       "--disable-background-networking",
       "--disable-component-update",
       "--disable-sync",
+      ...extraArgs,
     ],
   });
 }

@@ -127,12 +127,15 @@ pub async fn prove_batch(
     let g2_b = pk.b_g2_query[0] + b2_sum + pk.vk.beta_g2 + pk.vk.delta_g2.into_group() * s;
     let c = g_a * s + g1_b * r - delta1 * (r * s) + l_sum + h_sum;
     let inputs: Vec<Fr> = instance[1..].to_vec();
-    Ok((
-        Proof {
-            a: g_a.into_affine(),
-            b: g2_b.into_affine(),
-            c: c.into_affine(),
-        },
-        inputs,
-    ))
+    let proof = Proof {
+        a: g_a.into_affine(),
+        b: g2_b.into_affine(),
+        c: c.into_affine(),
+    };
+    // Self-check, as the zkey prover does: a corrupted key (it is loaded unvalidated, for speed)
+    // must give an error, never a proof that fails later.
+    if !zkagg_core::verifier::verify(&pk.vk, &proof, &inputs)? {
+        return Err(Error::BatchSelfCheck);
+    }
+    Ok((proof, inputs))
 }

@@ -58,6 +58,10 @@ pub enum Error {
     /// not satisfy the circuit (or the key is corrupted). Nothing is written.
     #[error("the proof does not verify against the zkey's verifying key (is the witness for this circuit and does it satisfy it?)")]
     SelfCheck,
+    /// A batch proof does not verify against the proving key's own verifying key (the key does
+    /// not belong to these batch parameters, or it is corrupted). Nothing is returned.
+    #[error("the batch proof does not verify against the proving key's verifying key (is the key for these batch parameters, and intact?)")]
+    BatchSelfCheck,
     /// The caller cancelled.
     #[error("cancelled")]
     Cancelled,

@@ -19,6 +19,8 @@ use ark_ec::{AffineRepr, CurveGroup};
 use ark_ff::{BigInt, BigInteger, PrimeField, UniformRand, Zero};
 use rand::SeedableRng;
 use serde::Serialize;
+use std::future::Future;
+use std::pin::Pin;
 use zkagg_core::{Proof, VerifyingKey};
 use zkagg_gpu_msm::{now_ms, MsmEngine, MsmReport};
 
@@ -235,9 +237,69 @@ fn check_cancel(cancel: &dyn Fn() -> bool) -> Result<()> {
     }
 }
 
-/// MSM of a G1 points section against `scalars`, read in chunks (the next chunk's read is
-/// started before the current chunk is computed, so I/O overlaps compute where the source is
-/// truly asynchronous, as a browser Blob is).
+/// A chunk's read in flight.
+type ChunkRead<'a> = Pin<Box<dyn Future<Output = Result<Vec<u8>>> + 'a>>;
+
+/// The chunks of a points section whose scalars are not all zero, read one ahead: the next
+/// chunk's read is started before the current chunk is handed out (and computed), so I/O
+/// overlaps compute where the source is truly asynchronous, as a browser `Blob` is.
+struct ChunkReader<'a, S: Source> {
+    src: &'a S,
+    offset: u64,
+    point_bytes: usize,
+    ranges: Vec<(usize, usize)>,
+    index: usize,
+    pending: Option<ChunkRead<'a>>,
+}
+
+impl<'a, S: Source> ChunkReader<'a, S> {
+    /// Chunks of `chunk` points (at least one) of the section at `offset`, one per range of
+    /// `scalars`, skipping ranges whose scalars are all zero.
+    fn new(
+        src: &'a S,
+        offset: u64,
+        point_bytes: usize,
+        scalars: &[BigInt<4>],
+        chunk: usize,
+    ) -> Self {
+        let (count, chunk) = (scalars.len(), chunk.max(1));
+        let ranges: Vec<(usize, usize)> = (0..count)
+            .step_by(chunk)
+            .map(|s| (s, (s + chunk).min(count)))
+            .filter(|&(s, e)| scalars[s..e].iter().any(|x| !x.is_zero()))
+            .collect();
+        let mut reader = ChunkReader {
+            src,
+            offset,
+            point_bytes,
+            ranges,
+            index: 0,
+            pending: None,
+        };
+        reader.pending = reader.read(0);
+        reader
+    }
+
+    fn read(&self, i: usize) -> Option<ChunkRead<'a>> {
+        let (s, e) = *self.ranges.get(i)?;
+        let (src, offset, size) = (self.src, self.offset, self.point_bytes);
+        Some(Box::pin(
+            src.read(offset + (s * size) as u64, (e - s) * size),
+        ))
+    }
+
+    /// The next chunk: its point range and bytes.
+    async fn next(&mut self) -> Option<Result<((usize, usize), Vec<u8>)>> {
+        let current = self.pending.take()?;
+        let bytes = current.await;
+        let range = self.ranges[self.index];
+        self.index += 1;
+        self.pending = self.read(self.index);
+        Some(bytes.map(|b| (range, b)))
+    }
+}
+
+/// MSM of a G1 points section against `scalars`, read in chunks ([`ChunkReader`]).
 #[allow(clippy::too_many_arguments)]
 async fn msm_g1_section<S: Source>(
     src: &S,
@@ -258,22 +320,14 @@ async fn msm_g1_section<S: Source>(
         backends: Vec::new(),
         fallbacks: Vec::new(),
     };
-    let ranges: Vec<(usize, usize)> = (0..count)
-        .step_by(chunk.max(1))
-        .map(|s| (s, (s + chunk.max(1)).min(count)))
-        .filter(|&(s, e)| scalars[s..e].iter().any(|x| !x.is_zero()))
-        .collect();
-    let read =
-        |(s, e): (usize, usize)| src.read(sec.offset + (s * G1_BYTES) as u64, (e - s) * G1_BYTES);
-    let mut next = ranges.first().map(|&r| read(r));
+    let mut chunks = ChunkReader::new(src, sec.offset, G1_BYTES, scalars, chunk);
     let mut acc = G1Projective::zero();
-    for (i, &(s, e)) in ranges.iter().enumerate() {
+    loop {
         check_cancel(cancel)?;
-        let bytes = match next.take() {
-            Some(f) => f.await?,
-            None => break,
+        let Some(next) = chunks.next().await else {
+            break;
         };
-        next = ranges.get(i + 1).map(|&r| read(r));
+        let ((s, e), bytes) = next?;
         let points: Vec<G1Affine> = parse_g1s(&bytes, kind, s)?;
         drop(bytes);
         let out = engine.msm(&points, &scalars[s..e], cancel).await?;
@@ -307,23 +361,15 @@ async fn msm_g2_section<S: Source>(
 ) -> Result<G2Projective> {
     let count = scalars.len();
     let sec = check_points_section(bin, 7, count, G2_BYTES)?;
-    let chunk = (chunk / 2).max(1);
-    let ranges: Vec<(usize, usize)> = (0..count)
-        .step_by(chunk)
-        .map(|s| (s, (s + chunk).min(count)))
-        .filter(|&(s, e)| scalars[s..e].iter().any(|x| !x.is_zero()))
-        .collect();
-    let read =
-        |(s, e): (usize, usize)| src.read(sec.offset + (s * G2_BYTES) as u64, (e - s) * G2_BYTES);
-    let mut next = ranges.first().map(|&r| read(r));
+    // G2 points are twice as large: half as many per chunk.
+    let mut chunks = ChunkReader::new(src, sec.offset, G2_BYTES, scalars, chunk / 2);
     let mut acc = G2Projective::zero();
-    for (i, &(s, e)) in ranges.iter().enumerate() {
+    loop {
         check_cancel(cancel)?;
-        let bytes = match next.take() {
-            Some(f) => f.await?,
-            None => break,
+        let Some(next) = chunks.next().await else {
+            break;
         };
-        next = ranges.get(i + 1).map(|&r| read(r));
+        let ((s, e), bytes) = next?;
         let points: Vec<G2Affine> = parse_g2s(&bytes, 7, s)?;
         drop(bytes);
         acc += zkagg_gpu_msm::cpu::msm(&points, &scalars[s..e]);

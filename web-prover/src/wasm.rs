@@ -177,28 +177,10 @@ fn get(obj: &JsValue, key: &str) -> Option<JsValue> {
         .filter(|v| !v.is_undefined() && !v.is_null())
 }
 
-fn parse_backend(s: &str) -> Result<Backend, JsError> {
-    match s {
-        "auto" => Ok(Backend::Auto),
-        "cpu" => Ok(Backend::Cpu),
-        "gpu" => Ok(Backend::Gpu),
-        _ => s
-            .strip_prefix("hybrid:")
-            .and_then(|f| f.parse::<f64>().ok())
-            .filter(|f| (0.0..=1.0).contains(f))
-            .map(Backend::Hybrid)
-            .ok_or_else(|| {
-                JsError::new(&format!(
-                    "backend {s:?}: expected auto, cpu, gpu or hybrid:<0..1>"
-                ))
-            }),
-    }
-}
-
 fn config_from(options: &JsValue) -> Result<MsmConfig, JsError> {
     let mut cfg = MsmConfig::default();
     if let Some(b) = get(options, "backend").and_then(|v| v.as_string()) {
-        cfg.backend = parse_backend(&b)?;
+        cfg.backend = b.parse().map_err(|e: String| JsError::new(&e))?;
     }
     cfg.fault = match get(options, "fault").and_then(|v| v.as_string()).as_deref() {
         None => None,

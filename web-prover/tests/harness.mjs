@@ -7,8 +7,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { createRequire } from "node:module";
-import { chromium } from "playwright-core";
-import { CHROMIUM, openPage, startServer } from "../../wasm-verifier/tests/browser-harness.mjs";
+import { launchChromium, openPage, startServer } from "../../wasm-verifier/tests/browser-harness.mjs";
 import { REPO_ROOT } from "../../wasm-verifier/tests/fixtures.mjs";
 
 export { openPage, startServer, REPO_ROOT };
@@ -30,23 +29,7 @@ export function requireProverPackage() {
  * `webgpu: false`, --enable-unsafe-webgpu.
  */
 export async function launch({ webgpu = true } = {}) {
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}`);
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    chromiumSandbox: false,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-dev-shm-usage",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      ...(webgpu ? ["--enable-unsafe-webgpu"] : []),
-    ],
-  });
+  return launchChromium({ extraArgs: webgpu ? ["--enable-unsafe-webgpu"] : [] });
 }
 
 /** Open the test page and wait for its API. */

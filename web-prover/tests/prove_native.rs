@@ -336,4 +336,19 @@ fn proves_the_batch_circuit_with_the_msm_engine() {
         assert_eq!(inputs, statement.public_inputs());
         assert!(zkagg_core::verifier::verify(&vk, &proof, &inputs).unwrap());
     }
+    // A corrupted key (one H point replaced) is an error, never a proof that fails later.
+    let mut bad = pk.clone();
+    bad.h_query[0] =
+        (bad.h_query[0] + <ark_bn254::G1Affine as ark_ec::AffineRepr>::generator()).into();
+    let err = pollster::block_on(zkagg_web_prover::batch::prove_batch(
+        &bad,
+        &params,
+        &witness,
+        cpu(),
+        None,
+        &mut |_, _| {},
+        &|| false,
+    ))
+    .unwrap_err();
+    assert!(err.to_string().contains("does not verify"), "{err}");
 }

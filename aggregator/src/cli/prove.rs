@@ -37,27 +37,12 @@ pub struct ProveArgs {
     pub chunk_points: usize,
 }
 
-fn parse_backend(s: &str) -> Result<Backend> {
-    match s {
-        "auto" => Ok(Backend::Auto),
-        "cpu" => Ok(Backend::Cpu),
-        "gpu" => Ok(Backend::Gpu),
-        _ => s
-            .strip_prefix("hybrid:")
-            .and_then(|f| f.parse::<f64>().ok())
-            .filter(|f| (0.0..=1.0).contains(f))
-            .map(Backend::Hybrid)
-            .ok_or_else(|| {
-                Error::Keys(format!(
-                    "--backend {s}: expected auto, cpu, gpu or hybrid:<0..1>"
-                ))
-            }),
-    }
-}
-
 /// Run `zkagg prove`.
 pub fn run(args: &ProveArgs, progress: &Progress) -> Result<i32> {
-    let backend = parse_backend(&args.backend)?;
+    let backend: Backend = args
+        .backend
+        .parse()
+        .map_err(|e| Error::Keys(format!("--backend: {e}")))?;
     let engine = progress.step("opening the MSM engine", || -> Result<MsmEngine> {
         Ok(match backend {
             Backend::Cpu => MsmEngine::cpu_only(),
