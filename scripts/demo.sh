@@ -5,7 +5,9 @@
 #   -> verify each natively (zkagg verify), in WebAssembly (Node) and with snarkjs
 #   -> a volunteer proves batch 1 again in headless Chromium (www/index.html: the web prover in a
 #      Worker with a thread pool), verified in the page and by snarkjs; screenshot in target/demo.
-# Output lands in target/demo/. Later issues grow this into the full aggregation demo.
+#   -> the aggregator folds the chained batch proofs (Nova + CycleFold, `zkagg aggregate`,
+#      checkpointed after every fold) and the native IVC verifier accepts the folded state.
+# Output lands in target/demo/. The decider (one Groth16 for Ethereum) comes with issue 10.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -32,7 +34,7 @@ $zkagg setup --out-dir "$out/keys"
 
 for i in $(seq 1 "$batches"); do
   say "batch $i: build a random batch and prove it"
-  $zkagg prove-batch --keys "$out/keys" --out-dir "$out/batch-$i"
+  $zkagg prove-batch --keys "$out/keys" --out-dir "$out/batch-$i" --state "$out/rollup"
   say "batch $i: verify natively"
   $zkagg verify --vk "$out/keys/verification_key.json" --proof "$out/batch-$i/proof.json" --public "$out/batch-$i/public.json"
   $zkagg verify --vk "$out/keys/verification_key.bin" --proof "$out/batch-$i/proof.bin" --public "$out/batch-$i/public.bin"
@@ -43,4 +45,13 @@ node scripts/demo-verify.mjs "$out"
 say "a volunteer proves batch 1 in the browser (headless Chromium, www/index.html)"
 quietly target/demo-build-web-prover.log bash scripts/build-web-prover.sh
 node scripts/demo-browser.mjs "$out"
-say "demo complete: keys and proofs in $out/"
+say "the aggregator folds the $batches chained batch proofs (Nova + CycleFold)"
+mkdir -p "$out/proofs"
+# Folded in name order: zero-padded links keep the rollup order for any count.
+for i in $(seq 1 "$batches"); do ln -sfn "../batch-$i" "$out/proofs/$(printf %04d "$i")"; done
+# The primary commitment key: an INSECURE local powers of tau, written once into target/ptau and
+# reused (a deployment passes a ceremony file with --ptau).
+$zkagg aggregate --keys "$out/keys" --proofs "$out/proofs" --work "$out/aggregate" \
+  --ptau target/ptau --insecure-setup
+cat "$out/aggregate/aggregate.json"
+say "demo complete: keys and proofs in $out/, the folded aggregate in $out/aggregate/"

@@ -42,6 +42,15 @@ pub enum Error {
     /// A key directory is inconsistent (e.g. the proving key does not match the verifying key).
     #[error("{0}")]
     Keys(String),
+    /// A checkpoint or aggregation input is unusable (corrupt, foreign, or empty).
+    #[error("{0}")]
+    Checkpoint(String),
+    /// The folding engine failed.
+    #[error("folding: {0}")]
+    Folding(#[from] zkagg_folding::Error),
+    /// The in-circuit verifier (step circuits, finish hints) failed.
+    #[error("aggregation step: {0}")]
+    Step(#[from] zkagg_circuit_verifier::Error),
 }
 
 impl Error {

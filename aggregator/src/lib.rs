@@ -5,8 +5,10 @@
 //! aggregator that absorbs many batch proofs and compresses them into one Groth16 proof.
 #![forbid(unsafe_code)]
 
+pub mod aggregate;
 pub mod cli;
 pub mod error;
 pub mod keys;
+pub mod rollup_state;
 
 pub use error::{Error, Result};

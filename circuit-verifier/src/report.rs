@@ -293,6 +293,7 @@ fn constraint_report() {
                 StepConfig {
                     miller_slots: m,
                     g1_slots: j,
+                    ..StepConfig::DEFAULT
                 },
             )
             .unwrap();

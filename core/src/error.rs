@@ -65,6 +65,10 @@ pub enum Error {
     /// A batch (state transition) is invalid: overdraft, unknown account, bad parameters, ...
     #[error("invalid batch: {0}")]
     InvalidBatch(String),
+    /// A statement-tree operation or inclusion proof is malformed (wrong depth, index outside the
+    /// tree, a full tree, the empty-slot leaf).
+    #[error("statement tree: {0}")]
+    Inclusion(String),
     /// Circuit synthesis, setup or proving failed.
     #[error("proving system error: {0}")]
     ProvingSystem(String),

@@ -12,6 +12,8 @@
 //! - [`verifier`]: native Groth16 verification with a prepared key.
 //! - [`poseidon`] and [`batch`] (feature `circuit`): the rollup batch statement that volunteers
 //!   prove, its native state tree and witness builder, and its R1CS circuit.
+//! - [`statements`] (feature `circuit`): the aggregate's statement tree (Merkle root of the
+//!   ordered statements it covers) and short inclusion proofs for one batch.
 #![forbid(unsafe_code)]
 
 pub mod error;
@@ -23,6 +25,8 @@ pub mod vk_hash;
 pub mod batch;
 #[cfg(feature = "circuit")]
 pub mod poseidon;
+#[cfg(feature = "circuit")]
+pub mod statements;
 
 pub use error::{Error, Result};
 

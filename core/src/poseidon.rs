@@ -47,7 +47,7 @@
 use std::sync::OnceLock;
 
 use ark_crypto_primitives::sponge::poseidon::find_poseidon_ark_and_mds;
-use ark_ff::{Field, PrimeField};
+use ark_ff::{AdditiveGroup, Field, PrimeField};
 use ark_r1cs_std::fields::{fp::FpVar, FieldVar};
 use ark_relations::gr1cs::SynthesisError;
 
@@ -69,8 +69,9 @@ pub const ALPHA: u64 = 5;
 /// Domain-separation tags, placed in the capacity element by [`hash`] / [`hash_var`].
 ///
 /// The values are part of the batch statement (changing one changes every root and commitment):
-/// `Leaf = 1`, `Node = 2`, `Tx = 3`, `Chain = 4`. Tag 0 is deliberately unused (see the module
-/// documentation).
+/// `Leaf = 1`, `Node = 2`, `Tx = 3`, `Chain = 4`; the aggregate's statement tree
+/// ([`crate::statements`]) uses `StatementLeaf = 5` and `StatementNode = 6`. Tag 0 is
+/// deliberately unused (see the module documentation).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Domain {
     /// An account leaf: `hash(Leaf, owner, balance + nonce * 2^64)`.
@@ -81,6 +82,11 @@ pub enum Domain {
     Tx = 3,
     /// A link of the transaction-commitment chain: `c_{i+1} = hash(Chain, c_i, tx_hash_i)`.
     Chain = 4,
+    /// A leaf of the aggregate's statement tree: [`sponge`] over `vk_hash` and one proof's
+    /// public inputs ([`crate::statements::statement_leaf`]).
+    StatementLeaf = 5,
+    /// An inner node of the aggregate's statement tree: `hash(StatementNode, left, right)`.
+    StatementNode = 6,
 }
 
 impl Domain {
@@ -171,6 +177,24 @@ pub fn hash(domain: Domain, a: Fr, b: Fr) -> Fr {
 
 /// The S-box `x^5` in-circuit: 3 multiplication constraints when `x` is a variable, none when it
 /// is a constant.
+/// A duplex-sponge hash of a list: the state starts as `[tag, 0, 0]`; the inputs are absorbed two
+/// at a time (added to the rate, then the state is permuted; an odd last element is padded with
+/// zero); one final permutation squeezes `state[1]`.
+///
+/// This is exactly the in-circuit `Transcript` of `zkagg-circuit-verifier` (capacity `tag`,
+/// absorb all, squeeze once), so values computed here match the step circuits. Padding is
+/// unambiguous only for a fixed input length: callers hash lists whose length is fixed by the
+/// context (e.g. a verifying key's input count, itself bound by `vk_hash`).
+pub fn sponge(domain: Domain, inputs: &[Fr]) -> Fr {
+    let mut state = [domain.tag(), Fr::ZERO, Fr::ZERO];
+    for pair in inputs.chunks(RATE) {
+        state[1] += pair.first().copied().unwrap_or_default();
+        state[2] += pair.get(1).copied().unwrap_or_default();
+        state = permute(state);
+    }
+    permute(state)[1]
+}
+
 fn sbox_var(x: &FpVar<Fr>) -> Result<FpVar<Fr>, SynthesisError> {
     let x2 = x.square()?;
     let x4 = x2.square()?;

@@ -9,9 +9,11 @@
 //! | `calldata`     | print a proof and its inputs as `verifyProof` arguments                |
 //! | `export-solidity` | write a Solidity verifier contract for a verifying key              |
 //! | `prove`        | Groth16 proof from a snarkjs .zkey + .wtns (drop-in for snarkjs/rapidsnark) |
+//! | `aggregate`    | fold a directory of batch proofs (Nova + CycleFold), checkpointed, resumable |
 //!
 //! Exit codes: 0 success (valid proof), 1 invalid proof, 2 malformed input or any other error.
 
+mod aggregate;
 mod export_solidity;
 mod progress;
 mod prove;
@@ -74,6 +76,9 @@ pub enum Command {
     /// Prove from a snarkjs Groth16 .zkey and a .wtns, writing snarkjs proof.json and
     /// public.json (a native drop-in for `snarkjs groth16 prove`; GPU MSMs when available).
     Prove(prove::ProveArgs),
+    /// Fold a directory of batch proofs into one IVC proof (Nova + CycleFold): every proof is
+    /// verified first, a checkpoint is written after every fold, and the same command resumes.
+    Aggregate(aggregate::AggregateArgs),
 }
 
 /// Parse the process arguments, run, and return the exit code.
@@ -105,6 +110,7 @@ pub fn run(cli: Cli) -> i32 {
         }),
         Command::ExportSolidity(args) => export_solidity::run(&args, &progress).map(|()| EXIT_OK),
         Command::Prove(args) => prove::run(&args, &progress),
+        Command::Aggregate(args) => aggregate::run(&args, cli.quiet).map(|()| EXIT_OK),
     };
     match result {
         Ok(code) => code,

@@ -1,4 +1,10 @@
 //! `zkagg prove-batch`: a random valid batch and its Groth16 proof.
+//!
+//! Without `--state` every run starts from a fresh random genesis. With `--state DIR` the runs
+//! form a chain: the batch is made on the account tree that `DIR/state.json` holds (written by
+//! the previous run; a random genesis if there is none yet), and the tree after the batch is
+//! written back atomically once the proof is written, so batch `i`'s `old_root` is batch
+//! `i - 1`'s `new_root` ([`crate::rollup_state`]).
 
 use std::fs;
 use std::path::PathBuf;
@@ -9,11 +15,12 @@ use rand::rngs::OsRng;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use serde_json::json;
-use zkagg_core::batch::{self, random_genesis_and_batch};
+use zkagg_core::batch::{self, random_batch, random_genesis_and_batch};
 use zkagg_core::formats::{binary, calldata, snarkjs};
 use zkagg_core::verifier::PreparedVerifier;
 
 use super::Progress;
+use crate::rollup_state::RollupState;
 use crate::{keys, Error, Result};
 
 /// Arguments of `zkagg prove-batch`.
@@ -29,6 +36,11 @@ pub struct ProveBatchArgs {
     /// Seed for the random genesis state and batch (the proof's blinding still uses the OS RNG).
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Rollup state directory: continue from the account tree the previous run left in
+    /// DIR/state.json (a random genesis if there is none) and write the new state back, so that
+    /// successive runs make chained batches (each old_root is the previous new_root).
+    #[arg(long, value_name = "DIR")]
+    pub state: Option<PathBuf>,
 }
 
 /// Run `zkagg prove-batch`.
@@ -42,15 +54,45 @@ pub fn run(args: &ProveBatchArgs, progress: &Progress) -> Result<()> {
         Some(seed) => ChaCha20Rng::seed_from_u64(seed),
         None => ChaCha20Rng::from_rng(OsRng).map_err(|e| Error::Keys(format!("OS RNG: {e}")))?,
     };
-    let (statement, witness, transfers) = progress.step(
+    let previous = match &args.state {
+        Some(dir) => RollupState::load(dir)?,
+        None => None,
+    };
+    if let (Some(prev), Some(dir)) = (&previous, &args.state) {
+        if prev.tree.depth() != params.depth {
+            return Err(Error::InvalidOption {
+                option: "--state",
+                problem: format!(
+                    "{} holds a depth-{} tree, the keys are for depth {}",
+                    RollupState::path(dir).display(),
+                    prev.tree.depth(),
+                    params.depth
+                ),
+            });
+        }
+    }
+    let batches_before = previous.as_ref().map_or(0, |p| p.batches);
+    let (statement, witness, transfers, tree) = progress.step(
         &format!(
-            "building a batch of {} transfers on a depth-{} tree",
-            params.transfers, params.depth
+            "building a batch of {} transfers on a depth-{} tree{}",
+            params.transfers,
+            params.depth,
+            if previous.is_some() {
+                " (continuing the rollup state)"
+            } else {
+                ""
+            }
         ),
         || -> Result<_> {
-            let (mut tree, transfers) = random_genesis_and_batch(&params, &mut batch_rng)?;
+            let (mut tree, transfers) = match previous {
+                Some(prev) => {
+                    let transfers = random_batch(&prev.tree, &params, &mut batch_rng)?;
+                    (prev.tree, transfers)
+                }
+                None => random_genesis_and_batch(&params, &mut batch_rng)?,
+            };
             let (statement, witness) = tree.apply_batch(&params, &transfers)?;
-            Ok((statement, witness, transfers))
+            Ok((statement, witness, transfers, tree))
         },
     )?;
     let proof = progress.step("proving (Groth16)", || {
@@ -101,10 +143,24 @@ pub fn run(args: &ProveBatchArgs, progress: &Progress) -> Result<()> {
         "tx_commitment": snarkjs::to_decimal(&statement.tx_commitment),
         "transfers": transfers,
         "vk_hash": zkagg_core::vk_hash::vk_hash_hex(&keys.verifying_key),
+        "batch_index": batches_before,
     });
     let batch_text = serde_json::to_string_pretty(&batch_json)
         .map_err(|e| Error::Keys(format!("cannot encode batch.json: {e}")))?;
     keys::write(&dir.join("batch.json"), batch_text.as_bytes())?;
+    // The state goes last: a run killed before this point leaves the previous state in place.
+    if let Some(state_dir) = &args.state {
+        RollupState {
+            tree,
+            batches: batches_before + 1,
+        }
+        .save(state_dir)?;
+        progress.note(format!(
+            "rollup state after {} batches written to {}",
+            batches_before + 1,
+            RollupState::path(state_dir).display()
+        ));
+    }
     progress.note(format!(
         "proof written to {} (old_root {}..., new_root {}...)",
         dir.display(),

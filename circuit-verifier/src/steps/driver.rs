@@ -81,11 +81,13 @@ impl Aggregator {
             ml_live: bit0.clone(),
             g1_live: bit0.clone(),
             transcript: t.map(Num::constant),
-            statements: Num::constant(b.vk_hash),
+            statements: Num::constant(super::merkle::empty_tree_root()),
             count: Num::constant(Fr::from(0u64)),
             scalars: vec![Num::constant(Fr::from(0u64)); b.num_inputs() + 1],
             digits: [0; 4].map(|_| Num::constant(Fr::from(0u64))),
             w: [bit0.clone(), bit0],
+            roots: [0; 2].map(|_| Num::constant(Fr::from(0u64))),
+            frontier: vec![Num::constant(Fr::from(0u64)); super::STATEMENT_TREE_DEPTH],
             acc_f: one12.clone(),
             s_c: hc,
             f: one12.clone(),
@@ -224,7 +226,9 @@ impl Aggregator {
 
     /// Runs the aggregation of `proofs`: for each step, builds the step circuit with its prover
     /// input and calls `synth(step, z_in)`, which must synthesise it and return `z_out`. Returns
-    /// the final state. An invalid batch is reported when the finish hints cannot be computed.
+    /// the final state. Proofs that cannot be aggregated in this mode (see
+    /// [`Self::expected_statement`]) are refused before the first step; an invalid batch is
+    /// reported when the finish hints cannot be computed.
     pub fn run<F>(
         &self,
         proofs: &[(zkagg_core::Proof, Vec<ark_bn254::Fr>)],
@@ -247,6 +251,9 @@ impl Aggregator {
         F: FnMut(usize, &AggregationStep, &[Fr]) -> Result<Vec<Fr>>,
         H: FnMut(&Self, &[Fr]) -> Result<FinishHints>,
     {
+        // Bad input (too many proofs, wrong input count, a gap in the root chain) is refused
+        // here with a message naming the proof, rather than as an unsatisfiable step.
+        self.expected_statement(proofs)?;
         let mut z = self.initial_state()?;
         let mut hints = None;
         for (i, action) in self.plan(proofs.len()).into_iter().enumerate() {

@@ -16,7 +16,8 @@
 //!   `T_end = -psi^3(Q)`), add `rho C` of the
 //!   previous proof into `S_C`, start the next loop (`P = rho A`, `Q = B`, `psi(Q)`,
 //!   `psi^2(Q)`, `y_P/x_P`), and absorb a new proof (canonical points, transcript, statement
-//!   chain, challenge, scalar sums, `U`/`V` tables of `A` and `C`);
+//!   tree ([`merkle`]: one Merkle path per step), root chain in rollup mode ([`rollup`]),
+//!   challenge, scalar sums, `U`/`V` tables of `A` and `C`);
 //! - the control: `pc` and `phase` as one-hot vectors; every slot's flags are constants selected
 //!   by the one-hot `pc` (free linear combinations), so the program is fixed by the circuit and
 //!   a prover cannot run a different loop.
@@ -51,14 +52,18 @@
 
 pub mod driver;
 pub mod finish;
+pub mod merkle;
+pub mod rollup;
+pub mod statement;
+
+pub use merkle::STATEMENT_TREE_DEPTH;
+pub use rollup::{RollupInputs, RootChain};
 
 use crate::convert::{fr_from_i128, fr_to_biguint, Fr};
 use crate::curve::glv::{fq_as_fq2, ChallengeTable, HALF_DIGITS, LEAD_STEP_BITS};
 use crate::curve::{AffineVar, CurveSpec};
 use crate::field::{lc_const, one, scaled, Bit, Elem, Emu, Limb};
-use crate::groth16::batch::{
-    challenge_num, proof_elements, strict_bits, BatchKey, STATEMENT_DOMAIN,
-};
+use crate::groth16::batch::{challenge_num, proof_elements, strict_bits, BatchKey};
 use crate::groth16::ProofVar;
 use crate::hash::{Num, Transcript};
 use crate::pairing::{schedule, LoopInputs, MillerOp, MillerState, OpFlags};
@@ -83,13 +88,15 @@ pub const FINISH_LOOPS: usize = 3;
 /// every residue hint is loaded by then).
 pub const CHECK_PHASE: usize = 3;
 
-/// The step's size: Miller-op slots and G1 slots.
+/// The step's size (Miller-op slots and G1 slots) and its statement mode.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StepConfig {
     /// `M`.
     pub miller_slots: usize,
     /// `J`.
     pub g1_slots: usize,
+    /// Whether the absorbed proofs must chain their state roots (rollup mode, [`rollup`]).
+    pub root_chain: RootChain,
 }
 
 impl StepConfig {
@@ -97,7 +104,13 @@ impl StepConfig {
     pub const DEFAULT: StepConfig = StepConfig {
         miller_slots: 8,
         g1_slots: 12,
+        root_chain: RootChain::Auto,
     };
+
+    /// The same step size with another statement mode.
+    pub const fn with_root_chain(self, root_chain: RootChain) -> StepConfig {
+        StepConfig { root_chain, ..self }
+    }
 
     /// Steps per cycle: `S = max(ceil(87/M), ceil(130/J))`.
     pub fn cycle_len(&self) -> usize {
@@ -122,6 +135,9 @@ pub struct StepKey {
     pub ops: Vec<MillerOp>,
     /// The MSM items of the finish (constant tables, offsets).
     pub msm: finish::MsmKey,
+    /// Rollup mode: the positions of `old_root` and `new_root` among the inputs (`None`:
+    /// independent statements), resolved from [`StepConfig::root_chain`].
+    pub rollup: Option<RollupInputs>,
 }
 
 impl StepKey {
@@ -135,6 +151,7 @@ impl StepKey {
             c: (g1 + g1).into(),
         };
         let n = batch.num_inputs();
+        let rollup = cfg.root_chain.resolve(n)?;
         let msm = finish::MsmKey::new(&vk.gamma_abc_g1, &vk.alpha_g1)?;
         if cfg.cycle_len() < 5 || 2 * cfg.cycle_len() * LOADS_PER_STEP < HINT_ELEMENTS {
             return Err(Error::Input(
@@ -148,6 +165,7 @@ impl StepKey {
             dummy: (dummy, vec![ark_bn254::Fr::from(0u64); n]),
             ops: schedule(),
             msm,
+            rollup,
         })
     }
 
@@ -191,11 +209,32 @@ impl StateLayout {
         self.elem_base() + elems * self.k
     }
 
+    /// Index of the statement-tree root ([`merkle`]).
+    pub fn statements_root_index(&self) -> usize {
+        7
+    }
+
+    /// Index of the number of absorbed proofs.
+    pub fn count_index(&self) -> usize {
+        8
+    }
+
+    /// Index of `first_old_root`; `last_new_root` follows ([`rollup`]; both `0` outside rollup
+    /// mode).
+    pub fn roots_index(&self) -> usize {
+        4 + 3 + 1 + 1 + (self.n_inputs + 1) + 4 + 2
+    }
+
+    /// Index of the statement tree's frontier (`STATEMENT_TREE_DEPTH` elements).
+    pub fn frontier_index(&self) -> usize {
+        self.roots_index() + 2
+    }
+
     /// Index of the first limb of the first emulated element (`F`): the number of natives.
     pub fn elem_base(&self) -> usize {
-        // natives: phase, pc, ml_live, g1_live, transcript(3), statements, count, scalars(n+1),
-        // digits(4), w1, w2
-        4 + 3 + 1 + 1 + (self.n_inputs + 1) + 4 + 2
+        // natives: phase, pc, ml_live, g1_live, transcript(3), statements root, count,
+        // scalars(n+1), digits(4), w1, w2, first_old_root, last_new_root, frontier(D)
+        self.frontier_index() + STATEMENT_TREE_DEPTH
     }
 }
 
@@ -212,7 +251,7 @@ pub struct StateVars {
     pub g1_live: Bit,
     /// Fiat–Shamir transcript.
     pub transcript: [Num; 3],
-    /// Statement chain.
+    /// Root of the statement tree ([`merkle`]).
     pub statements: Num,
     /// Proofs absorbed.
     pub count: Num,
@@ -223,6 +262,10 @@ pub struct StateVars {
     pub digits: [Num; 4],
     /// `w` selector bits (finish).
     pub w: [Bit; 2],
+    /// `first_old_root`, `last_new_root` (rollup mode, [`rollup`]).
+    pub roots: [Num; 2],
+    /// The statement tree's frontier ([`merkle`]).
+    pub frontier: Vec<Num>,
     /// Product of finished Miller loops.
     pub acc_f: Ext,
     /// `H_C + sum rho_i C_i`.
@@ -434,6 +477,10 @@ impl StateVars {
             .collect::<Result<Vec<_>>>()?;
         let digits = [c.num()?, c.num()?, c.num()?, c.num()?];
         let w = [c.bit(cs)?, c.bit(cs)?];
+        let roots = [c.num()?, c.num()?];
+        let frontier = (0..STATEMENT_TREE_DEPTH)
+            .map(|_| c.num())
+            .collect::<Result<Vec<_>>>()?;
         let acc_f = c.ext(ExtKind::Fq12)?;
         let s_c = c.point(ExtKind::Fq)?;
         let f = c.ext(ExtKind::Fq12)?;
@@ -475,6 +522,8 @@ impl StateVars {
             scalars,
             digits,
             w,
+            roots,
+            frontier,
             acc_f,
             s_c,
             f,
@@ -510,6 +559,12 @@ impl StateVars {
         }
         w.bit(&self.w[0]);
         w.bit(&self.w[1]);
+        for r in &self.roots {
+            w.num(r);
+        }
+        for f in &self.frontier {
+            w.num(f);
+        }
         w.ext(&self.acc_f, emu)?;
         w.point(&self.s_c, emu)?;
         w.ext(&self.f, emu)?;
@@ -1059,13 +1114,29 @@ pub fn synthesize_step<CS: ConstraintSystem<Fr>>(
         let vars = crate::groth16::alloc_inputs(&mut cs.namespace(|| "inputs"), &inputs)?;
         vars.iter().map(Num::from_alloc).collect()
     };
-    let mut stt = Transcript::new(Fr::from(STATEMENT_DOMAIN));
-    stt.absorb(
-        &mut cs.namespace(|| "statement prev"),
-        std::slice::from_ref(&st.statements),
+    // The statement tree and the root chain (rollup mode); both keep their old values unless
+    // the step absorbs.
+    let leaf = merkle::leaf(
+        &mut cs.namespace(|| "statement leaf"),
+        key.batch.vk_hash,
+        &xs,
     )?;
-    stt.absorb(&mut cs.namespace(|| "statement inputs"), &xs)?;
-    let stmt_new = stt.squeeze(&mut cs.namespace(|| "statement squeeze"))?;
+    let tree = merkle::append(
+        &mut cs.namespace(|| "statement tree"),
+        &absorb,
+        &st.count,
+        &st.statements,
+        &st.frontier,
+        &leaf,
+    )?;
+    let roots = rollup::chain_roots(
+        &mut cs.namespace(|| "root chain"),
+        key.rollup,
+        &absorb,
+        &st.count,
+        &st.roots,
+        &xs,
+    )?;
     let mut tr = Transcript::from_state(st.transcript.clone());
     tr.absorb(&mut cs.namespace(|| "absorb inputs"), &xs)?;
     tr.absorb(
@@ -1119,12 +1190,7 @@ pub fn synthesize_step<CS: ConstraintSystem<Fr>>(
         transcript[1].clone(),
         transcript[2].clone(),
     ];
-    let statements = select_num(
-        &mut cs.namespace(|| "statements"),
-        &absorb,
-        &stmt_new,
-        &st.statements,
-    )?;
+    let statements = tree.root;
     let count = st.count.add(&Num {
         lc: absorb.lc.clone(),
         val: if absorb.val { Fr::ONE } else { Fr::ZERO },
@@ -1542,6 +1608,8 @@ pub fn synthesize_step<CS: ConstraintSystem<Fr>>(
         scalars,
         digits,
         w,
+        roots,
+        frontier: tree.frontier,
         acc_f,
         s_c,
         f,
@@ -1573,6 +1641,16 @@ impl Emu {
         z: &[AllocatedNum<Fr>],
     ) -> Result<()> {
         let st = StateVars::read(&mut cs.namespace(|| "read"), key, z)?;
+        self.final_check_on_state(cs, key, &st)
+    }
+
+    /// [`Self::aggregate_final_check`] on a state already read.
+    fn final_check_on_state<CS: ConstraintSystem<Fr>>(
+        &self,
+        cs: &mut CS,
+        key: &StepKey,
+        st: &StateVars,
+    ) -> Result<()> {
         cs.enforce(
             || "phase is done",
             |l| l + &st.phase.lc,

@@ -107,7 +107,36 @@ fn first_cycle_agrees_with_one_shot() {
     let mut native = NativeBatch::new(&agg.key.batch);
     let (b1, b2) = native.absorb(e, proof, inputs);
     assert_eq!(&z[4..7], &native.transcript[..]);
-    assert_eq!(z[7], native.statements);
+    // The statement tree holds the one statement; rollup mode (the batch key's default) took
+    // its roots.
+    let layout = agg.key.layout();
+    let tree = zkagg_core::statements::StatementTree::from_statements(
+        STATEMENT_TREE_DEPTH,
+        zkagg_core::vk_hash::vk_hash_field(vk),
+        std::slice::from_ref(inputs),
+    )
+    .unwrap();
+    assert_eq!(
+        crate::convert::fr_to_ark(&z[layout.statements_root_index()]),
+        tree.root()
+    );
+    assert_eq!(
+        agg.key.rollup,
+        Some(RollupInputs {
+            old_root: 0,
+            new_root: 1
+        })
+    );
+    let st = agg.statement(&z).unwrap();
+    assert_eq!(st.count, 1);
+    assert_eq!(st.statements_root, tree.root());
+    assert_eq!(
+        st.roots,
+        Some(statement::RootTransition {
+            old_root: inputs[0],
+            new_root: inputs[1]
+        })
+    );
     assert_eq!(z[8], Fr::from(1u64));
     let rho = crate::curve::glv::challenge_value(&b1, &b2);
     assert_eq!(z[9], crate::convert::fr_from_ark(&rho));
@@ -129,6 +158,175 @@ fn first_cycle_agrees_with_one_shot() {
     let rc = (proof.c * rho).into_affine();
     assert_eq!((elem(ta), elem(ta + 1)), (ra.x, ra.y));
     assert_eq!((elem(ta + 2), elem(ta + 3)), (rc.x, rc.y));
+}
+
+/// Three chained batch proofs (each `old_root` is the previous `new_root`) and a fourth that
+/// starts from another state, under one key (2 transfers, depth 8), made once per test binary.
+struct ChainedFixture {
+    vk: zkagg_core::VerifyingKey,
+    chain: Vec<(zkagg_core::Proof, Vec<ark_bn254::Fr>)>,
+    unchained: (zkagg_core::Proof, Vec<ark_bn254::Fr>),
+}
+
+fn chained_fixture() -> &'static ChainedFixture {
+    use rand::SeedableRng;
+    use zkagg_core::batch::{self, random_batch, random_genesis_and_batch, BatchParams};
+    static F: std::sync::OnceLock<ChainedFixture> = std::sync::OnceLock::new();
+    F.get_or_init(|| {
+        let params = BatchParams {
+            transfers: 2,
+            depth: 8,
+        };
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(11);
+        let (pk, vk) = batch::setup(&params, &mut rng).unwrap();
+        let (mut tree, first) = random_genesis_and_batch(&params, &mut rng).unwrap();
+        let mut prove = |tree: &mut zkagg_core::batch::AccountTree,
+                         transfers: &[zkagg_core::batch::Transfer]| {
+            let (statement, witness) = tree.apply_batch(&params, transfers).unwrap();
+            let proof = batch::prove(&pk, &params, &witness, &mut rng).unwrap();
+            (proof, statement.public_inputs())
+        };
+        let mut chain = vec![prove(&mut tree, &first)];
+        for _ in 0..2 {
+            let next = random_batch(
+                &tree,
+                &params,
+                &mut rand_chacha::ChaCha20Rng::seed_from_u64(12),
+            )
+            .unwrap();
+            chain.push(prove(&mut tree, &next));
+        }
+        let (mut other, transfers) =
+            random_genesis_and_batch(&params, &mut rand_chacha::ChaCha20Rng::seed_from_u64(13))
+                .unwrap();
+        let unchained = prove(&mut other, &transfers);
+        for w in chain.windows(2) {
+            assert_eq!(w[1].1[0], w[0].1[1], "the fixture's batches chain");
+        }
+        assert_ne!(unchained.1[0], chain[0].1[1]);
+        ChainedFixture {
+            vk,
+            chain,
+            unchained,
+        }
+    })
+}
+
+/// The statement an aggregation of `proofs` in rollup mode must expose, computed natively.
+fn native_statement(
+    vk: &zkagg_core::VerifyingKey,
+    proofs: &[(zkagg_core::Proof, Vec<ark_bn254::Fr>)],
+) -> statement::AggregateStatement {
+    let vk_hash = zkagg_core::vk_hash::vk_hash_field(vk);
+    let inputs: Vec<Vec<ark_bn254::Fr>> = proofs.iter().map(|p| p.1.clone()).collect();
+    let tree = zkagg_core::statements::StatementTree::from_statements(
+        STATEMENT_TREE_DEPTH,
+        vk_hash,
+        &inputs,
+    )
+    .unwrap();
+    statement::AggregateStatement {
+        vk_hash,
+        count: proofs.len() as u64,
+        statements_root: tree.root(),
+        roots: Some(statement::RootTransition {
+            old_root: inputs[0][0],
+            new_root: inputs[inputs.len() - 1][1],
+        }),
+    }
+}
+
+/// Rollup mode: after a cycle absorbing batch 1, the boundary step absorbing batch 2 (which
+/// starts from batch 1's `new_root`) is satisfied and moves the state to the two-statement tree
+/// and `old_root_1 -> new_root_2`; absorbing a batch that starts from another root makes the
+/// step unsatisfiable. With `RootChain::Off` the same unchained batch is accepted (the mode is an
+/// explicit choice of the step circuit).
+#[test]
+fn rollup_mode_chains_roots_and_refuses_a_gap() {
+    let fx = chained_fixture();
+    let agg = Aggregator::new(&fx.vk, StepConfig::DEFAULT).unwrap();
+    let s = StepConfig::DEFAULT.cycle_len();
+    let mut z = agg.initial_state().unwrap();
+    for i in 0..s {
+        let witness = StepWitness {
+            absorb: (i == 0).then(|| fx.chain[0].clone()),
+            finish: None,
+        };
+        let step = AggregationStep {
+            key: agg.key.clone(),
+            witness,
+        };
+        let (out, _, ok, fail) = check_step(&step, &z);
+        assert!(ok, "step {i}: {fail:?}");
+        z = out;
+    }
+    let absorb =
+        |key: &Arc<StepKey>, p: &(zkagg_core::Proof, Vec<ark_bn254::Fr>)| AggregationStep {
+            key: key.clone(),
+            witness: StepWitness {
+                absorb: Some(p.clone()),
+                finish: None,
+            },
+        };
+    // The chained second batch.
+    let (out, _, ok, fail) = check_step(&absorb(&agg.key, &fx.chain[1]), &z);
+    assert!(ok, "chained batch refused: {fail:?}");
+    assert_eq!(
+        agg.statement(&out).unwrap(),
+        native_statement(&fx.vk, &fx.chain[..2])
+    );
+    // A batch from another state: unsatisfiable, at the chain check.
+    let (_, _, ok, fail) = check_step(&absorb(&agg.key, &fx.unchained), &z);
+    assert!(!ok, "unchained batch accepted");
+    let fail = fail.unwrap_or_default();
+    assert!(fail.contains("old_root = previous new_root"), "{fail}");
+    // Skipping a batch (batch 3 after batch 1) is a gap too.
+    let (_, _, ok, _) = check_step(&absorb(&agg.key, &fx.chain[2]), &z);
+    assert!(!ok, "a skipped batch was accepted");
+    // Independent statements: the same state (its roots are 0 in that mode) accepts it.
+    let off = Aggregator::new(&fx.vk, StepConfig::DEFAULT.with_root_chain(RootChain::Off)).unwrap();
+    assert_eq!(off.key.rollup, None);
+    let r = off.key.layout().roots_index();
+    let mut z_off = z.clone();
+    z_off[r] = Fr::ZERO;
+    z_off[r + 1] = Fr::ZERO;
+    let (out, _, ok, fail) = check_step(&absorb(&off.key, &fx.unchained), &z_off);
+    assert!(ok, "{fail:?}");
+    assert_eq!(off.statement(&out).unwrap().roots, None);
+    assert_eq!(out[r], Fr::ZERO);
+    // The driver refuses a gap before running any step, naming the proof.
+    assert_eq!(
+        agg.expected_statement(&fx.chain).unwrap(),
+        native_statement(&fx.vk, &fx.chain)
+    );
+    let gap = vec![fx.chain[0].clone(), fx.chain[2].clone()];
+    let err = agg
+        .run(&gap, |_, _, _| panic!("no step may run"))
+        .unwrap_err();
+    assert!(err.to_string().contains("proof 1"), "{err}");
+    assert!(off.expected_statement(&gap).is_ok());
+    // Bad explicit modes are refused.
+    for (old_root, new_root) in [(0, 0), (0, 3), (5, 1)] {
+        let cfg = StepConfig::DEFAULT.with_root_chain(RootChain::Rollup { old_root, new_root });
+        assert!(Aggregator::new(&fx.vk, cfg).is_err());
+    }
+}
+
+/// Runs the decider's final check on `z` and returns the statement it exposes.
+fn final_statement(agg: &Aggregator, z: &[Fr]) -> statement::AggregateStatementVars {
+    let mut cs = CheckCS::new();
+    let zin: Vec<AllocatedNum<Fr>> = z
+        .iter()
+        .enumerate()
+        .map(|(i, v)| AllocatedNum::alloc(cs.namespace(|| format!("z {i}")), || Ok(*v)).unwrap())
+        .collect();
+    let st = agg
+        .key
+        .emu
+        .aggregate_final_statement(&mut cs, &agg.key, &zin)
+        .unwrap();
+    assert!(cs.is_satisfied());
+    st
 }
 
 /// Runs the decider's final check on `z`; returns (constraints, satisfied).
@@ -153,10 +351,9 @@ fn final_check(agg: &Aggregator, z: &[Fr]) -> (usize, bool) {
 #[test]
 #[ignore]
 fn aggregation_in_steps() {
-    let (vk, proof, inputs) = batch_fixture();
-    let mut rng = ark_std::test_rng();
-    let p2 = ark_groth16::Groth16::<ark_bn254::Bn254>::rerandomize_proof(vk, proof, &mut rng);
-    let proofs = vec![(proof.clone(), inputs.clone()), (p2, inputs.clone())];
+    let fx = chained_fixture();
+    let vk = &fx.vk;
+    let proofs = fx.chain[..2].to_vec();
     let agg = Aggregator::new(vk, StepConfig::DEFAULT).unwrap();
     let t0 = std::time::Instant::now();
     let mut total = 0usize;
@@ -181,11 +378,27 @@ fn aggregation_in_steps() {
     assert!(ok);
     // The initial state is not final.
     assert!(!final_check(&agg, &agg.initial_state().unwrap()).1);
+    // The aggregate's statement: two proofs, their statement tree, first old_root -> last
+    // new_root (also as the decider's circuit values).
+    let st = agg.statement(&z).unwrap();
+    let expected = native_statement(vk, &proofs);
+    assert_eq!(st, expected);
+    assert_eq!(agg.expected_statement(&proofs).unwrap(), expected);
+    let vars = final_statement(&agg, &z);
+    assert_eq!(vars.count.val, Fr::from(2u64));
+    assert_eq!(
+        crate::convert::fr_to_ark(&vars.statements_root.val),
+        expected.statements_root
+    );
+    let roots = vars.roots.expect("rollup mode");
+    assert_eq!(crate::convert::fr_to_ark(&roots[0].val), proofs[0].1[0]);
+    assert_eq!(crate::convert::fr_to_ark(&roots[1].val), proofs[1].1[1]);
     // An invalid proof (a wrong public input): an honest driver cannot produce the finish hints;
     // a prover that forces hints through (c = 1, the true L and s_0 alpha) gets satisfied steps
     // (the residue chain of c = 1 is consistent) but F != 1, so the final check fails.
+    // (The tx_commitment input is changed: the roots still chain, only the pairing fails.)
     let mut bad = proofs.clone();
-    bad[1].1[0] += ark_bn254::Fr::from(1u64);
+    bad[1].1[2] += ark_bn254::Fr::from(1u64);
     let r = agg.run(&bad, |_, step, z| Ok(check_step(step, z).0));
     assert!(r.is_err());
     let mut step_failed = false;

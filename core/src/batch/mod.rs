@@ -54,8 +54,8 @@ use serde::{Deserialize, Serialize};
 pub use crate::poseidon::Domain;
 pub use circuit::BatchCircuit;
 pub use state::{
-    merkle_root_from_path, random_genesis_and_batch, Account, AccountTree, BatchWitness,
-    TransferWitness,
+    merkle_root_from_path, random_batch, random_genesis_and_batch, Account, AccountTree,
+    BatchWitness, TransferWitness,
 };
 
 use crate::{Curve, Error, Fr, Proof, ProvingKey, Result, VerifyingKey};

@@ -521,6 +521,49 @@ pub fn random_genesis_and_batch<R: Rng + ?Sized>(
         tree.set_account(i, account)?;
         state.insert(i, account);
     }
+    let transfers = random_transfers_among(params, &indices, state, rng)?;
+    Ok((tree, transfers))
+}
+
+/// A valid batch of `params.transfers` random transfers on the state `tree` has reached (the
+/// next batch of a chain: its `old_root` is `tree.root()`).
+///
+/// Senders and most recipients are the tree's non-empty slots (in index order, so a seeded RNG
+/// gives a reproducible batch); amounts are as in [`random_genesis_and_batch`]. Refuses a tree of
+/// another depth than `params.depth` or one without any account.
+pub fn random_batch<R: Rng + ?Sized>(
+    tree: &AccountTree,
+    params: &BatchParams,
+    rng: &mut R,
+) -> Result<Vec<Transfer>> {
+    params.validate()?;
+    if tree.depth() != params.depth {
+        return Err(Error::InvalidBatch(format!(
+            "the state tree has depth {}, the batch circuit depth {}",
+            tree.depth(),
+            params.depth
+        )));
+    }
+    let mut funded: Vec<(u64, Account)> = tree.accounts().map(|(i, a)| (i, *a)).collect();
+    funded.sort_by_key(|(i, _)| *i);
+    if funded.is_empty() {
+        return Err(Error::InvalidBatch(
+            "the state tree holds no account to send from".into(),
+        ));
+    }
+    let indices: Vec<u64> = funded.iter().map(|(i, _)| *i).collect();
+    random_transfers_among(params, &indices, funded.into_iter().collect(), rng)
+}
+
+/// `params.transfers` random transfers between the slots `indices` (occasionally to a random
+/// slot), valid in sequence from the accounts `state` (absent slots are empty).
+fn random_transfers_among<R: Rng + ?Sized>(
+    params: &BatchParams,
+    indices: &[u64],
+    mut state: HashMap<u64, Account>,
+    rng: &mut R,
+) -> Result<Vec<Transfer>> {
+    let slots: u64 = 1u64 << params.depth;
     let mut transfers = Vec::with_capacity(params.transfers);
     for _ in 0..params.transfers {
         let from = indices[rng.gen_range(0..indices.len())];
@@ -547,7 +590,7 @@ pub fn random_genesis_and_batch<R: Rng + ?Sized>(
         state.insert(to, recipient_after(0, &t, &recipient)?);
         transfers.push(t);
     }
-    Ok((tree, transfers))
+    Ok(transfers)
 }
 
 #[cfg(test)]
@@ -585,6 +628,29 @@ mod tests {
             amount,
             nonce,
         }
+    }
+
+    /// `random_batch` continues from the state a batch left: the batches chain their roots.
+    #[test]
+    fn random_batches_chain() {
+        let mut rng = ChaCha20Rng::seed_from_u64(5);
+        let (mut tree, first) = random_genesis_and_batch(&SMALL, &mut rng).unwrap();
+        let (s1, _) = tree.apply_batch(&SMALL, &first).unwrap();
+        let mut prev = s1;
+        for _ in 0..3 {
+            let next = random_batch(&tree, &SMALL, &mut rng).unwrap();
+            let (s, w) = tree.apply_batch(&SMALL, &next).unwrap();
+            w.check(&SMALL).unwrap();
+            assert_eq!(s.old_root, prev.new_root);
+            assert_eq!(s.new_root, tree.root());
+            prev = s;
+        }
+        let other = BatchParams {
+            transfers: 2,
+            depth: 9,
+        };
+        assert!(random_batch(&tree, &other, &mut rng).is_err());
+        assert!(random_batch(&AccountTree::new(8).unwrap(), &SMALL, &mut rng).is_err());
     }
 
     /// A refused batch leaves the tree as it was: same root, accounts and paths.
