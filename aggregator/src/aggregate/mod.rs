@@ -134,6 +134,13 @@ fn witness_for(
     })
 }
 
+/// Waits for a checkpoint writer and returns its result.
+fn join_writer(handle: std::thread::JoinHandle<Result<()>>) -> Result<()> {
+    handle
+        .join()
+        .map_err(|_| Error::Checkpoint("the checkpoint writer panicked".into()))?
+}
+
 /// Runs (or resumes) an aggregation.
 pub fn run(opts: &AggregateOptions) -> Result<Summary> {
     let say = |m: String| {
@@ -243,6 +250,7 @@ pub fn run(opts: &AggregateOptions) -> Result<Summary> {
     let start = next_step;
     let t0 = Instant::now();
     let tty = std::io::stderr().is_terminal();
+    let mut writer: Option<std::thread::JoinHandle<Result<()>>> = None;
     while next_step < plan.len() {
         let z = prover.state().z.clone();
         let witness = witness_for(&agg, &plan[next_step], &accepted, &z, &mut finish_state)?;
@@ -252,17 +260,22 @@ pub fn run(opts: &AggregateOptions) -> Result<Summary> {
         };
         prover.prove_step(&AggregationFold(&step))?;
         next_step += 1;
-        checkpoint::save(
-            &opts.work,
-            &Checkpoint {
-                params_digest: pp.digest,
-                vk_hash,
-                proofs: proof_ids.clone(),
-                next_step,
-                finish_state: finish_state.clone(),
-                ivc: prover.state().clone(),
-            },
-        )?;
+        // The checkpoint of this fold is encoded, written and fsynced on a writer thread while
+        // the next fold runs; it is joined before the next one is written (and before the end),
+        // so at most one write is in flight and a crash loses at most the fold in progress.
+        let ck = Checkpoint {
+            params_digest: pp.digest,
+            vk_hash,
+            proofs: proof_ids.clone(),
+            next_step,
+            finish_state: finish_state.clone(),
+            ivc: prover.state().clone(),
+        };
+        if let Some(previous) = writer.take() {
+            join_writer(previous)?;
+        }
+        let work = opts.work.clone();
+        writer = Some(std::thread::spawn(move || checkpoint::save(&work, &ck)));
         if opts.progress {
             let done = next_step - start;
             let per = t0.elapsed().as_secs_f64() / done as f64;
@@ -284,6 +297,9 @@ pub fn run(opts: &AggregateOptions) -> Result<Summary> {
                 eprintln!("{line}");
             }
         }
+    }
+    if let Some(last) = writer.take() {
+        join_writer(last)?;
     }
     if tty && opts.progress {
         eprintln!();
