@@ -102,7 +102,9 @@ fn ours(n: usize, ptau: &Path) {
     let t = Instant::now();
     let pp = PublicParams::setup(
         &AggregationFold(&template),
-        KeySource::Provider(Box::new(|n| KzgKey::from_ptau_dir(ptau, n))),
+        KeySource::Provider(Box::new(|shape| {
+            KzgKey::from_ptau_dir(ptau, shape.num_vars())
+        })),
     )
     .expect("params");
     let setup = t.elapsed().as_secs_f64();

@@ -47,15 +47,19 @@ pub struct PublicParams {
     pub bits: Vec<Option<u32>>,
 }
 
-/// Where the primary key comes from.
+/// A function that makes the primary key for a shape (see [`KeySource::Provider`]).
+pub type KeyProvider<'a> = Box<dyn FnOnce(&PrimaryShape) -> Result<KzgKey> + 'a>;
+
+/// Where the primary commitment key comes from.
 pub enum KeySource<'a> {
     /// A directory of `.ptau` files (see [`KzgKey::from_ptau_dir`]).
     PtauDir(&'a std::path::Path),
     /// A key already loaded.
     Key(Box<KzgKey>),
-    /// A function that returns a key of at least the given number of powers (called once the
-    /// augmented shape, hence the witness length, is known).
-    Provider(Box<dyn FnOnce(usize) -> Result<KzgKey> + 'a>),
+    /// A function that returns a key for the augmented shape (at least `shape.num_vars()`
+    /// points), called once the shape is known: the decider derives the key from its own setup,
+    /// which needs the shape.
+    Provider(KeyProvider<'a>),
 }
 
 fn shape_of<S: FoldStep>(step: &S, constants: &HashConstants, mu: usize) -> Result<PrimaryShape> {
@@ -93,7 +97,7 @@ impl PublicParams {
         let key = match key {
             KeySource::PtauDir(dir) => KzgKey::from_ptau_dir(dir, shape.num_vars())?,
             KeySource::Key(k) => *k,
-            KeySource::Provider(f) => f(shape.num_vars())?,
+            KeySource::Provider(f) => f(&shape)?,
         };
         if key.len() < shape.num_vars() {
             return Err(Error::Key(format!(
@@ -113,6 +117,7 @@ impl PublicParams {
         ];
         parts.extend(pack_fq_native(&tx));
         parts.extend(pack_fq_native(&ty));
+        parts.push(key.fingerprint());
         let digest = hash_native(&constants, &parts);
         Ok(Self {
             shape,
@@ -182,6 +187,92 @@ pub enum Tamper {
     CycleFoldOutput,
     /// Claim the step index `i + 1` (skipping a step).
     SkipIndex,
+}
+
+/// One primary fold computed natively (what the prover sends and what both sides derive).
+pub struct NativeFold {
+    /// The transcript after `h` (the CycleFold messages are absorbed next).
+    pub tr: NativeTranscript,
+    /// The 128-bit challenge.
+    pub h: u128,
+    /// `alpha = glv_scalar(h)` (or the tampered one).
+    pub alpha: Fr,
+    /// The fold messages.
+    pub proof: FoldProof,
+    /// The folded instance (commitment `C_1 + alpha C_2`).
+    pub folded: RunningInstance,
+    /// The folded witness and products.
+    pub folded_w: RunningWitness,
+}
+
+fn native_fold(
+    pp: &PublicParams,
+    running: &RunningInstance,
+    rw: &RunningWitness,
+    fresh: &FreshInstance,
+    w2: &[Fr],
+    products: &FreshProducts,
+    tamper: Tamper,
+) -> NativeFold {
+    let mu = pp.mu;
+    let mut tr = NativeTranscript::new(&pp.constants);
+    let (c2x, c2y) = g1_coords(&fresh.comm);
+    tr.absorb(&[fresh.x]);
+    tr.absorb(&pack_fq_native(&c2x));
+    tr.absorb(&pack_fq_native(&c2y));
+    let b = tr.squeeze();
+    let beta = mle::power_challenge(b, mu);
+    let q = primary::line_polynomial(running, rw, &beta);
+    tr.absorb(&q);
+    let tau = tr.squeeze();
+    let point = mle::line_point(&running.rho, &beta, tau);
+    let mut t_eval = primary::cross_term_eval(running, rw, products, &point);
+    if tamper == Tamper::CrossTerm {
+        t_eval += Fr::ONE;
+    }
+    tr.absorb(&[t_eval]);
+    let h = tr.squeeze_challenge();
+    let mut alpha = glv_scalar(h);
+    if tamper == Tamper::Challenge {
+        alpha += Fr::ONE;
+    }
+    let proof = FoldProof { q, t_eval };
+    let folded = primary::fold_instance(running, fresh, &proof, &beta, tau, alpha);
+    let folded_w = primary::fold_witness(rw, w2, products, alpha);
+    NativeFold {
+        tr,
+        h,
+        alpha,
+        proof,
+        folded,
+        folded_w,
+    }
+}
+
+/// The decider's last fold: folds the state's last fresh instance into its running instance,
+/// natively, exactly as the next step would (the decider circuit re-verifies it).
+pub fn last_fold(pp: &PublicParams, state: &IvcState) -> Result<NativeFold> {
+    let Some((fresh, w2)) = &state.last else {
+        return Err(Error::Verify(
+            "the state has no last execution to fold".into(),
+        ));
+    };
+    let rw = RunningWitness::from_parts(
+        &pp.shape,
+        state.running_w.clone(),
+        state.running.u,
+        state.running.x,
+    )?;
+    let products = FreshProducts::new(&pp.shape, w2, fresh.x)?;
+    Ok(native_fold(
+        pp,
+        &state.running,
+        &rw,
+        fresh,
+        w2,
+        &products,
+        Tamper::None,
+    ))
 }
 
 /// The prover: parameters, the step, and the running state (with cached products).
@@ -277,33 +368,18 @@ impl<'a> IvcProver<'a> {
         if let (Some((fresh, w2)), Some(products)) = (&self.state.last, &self.last_products) {
             let t0 = Instant::now();
             let running = &self.state.running;
-            let mut tr = NativeTranscript::new(&pp.constants);
-            let (c2x, c2y) = g1_coords(&fresh.comm);
-            tr.absorb(&[fresh.x]);
-            tr.absorb(&pack_fq_native(&c2x));
-            tr.absorb(&pack_fq_native(&c2y));
-            let b = tr.squeeze();
-            let beta = mle::power_challenge(b, mu);
-            let q = primary::line_polynomial(running, &self.rw, &beta);
-            tr.absorb(&q);
-            let tau = tr.squeeze();
-            let point = mle::line_point(&running.rho, &beta, tau);
-            let mut t_eval = primary::cross_term_eval(running, &self.rw, products, &point);
-            if tamper == Tamper::CrossTerm {
-                t_eval += Fr::ONE;
-            }
-            tr.absorb(&[t_eval]);
-            let h = tr.squeeze_challenge();
-            let mut alpha = glv_scalar(h);
-            if tamper == Tamper::Challenge {
-                alpha += Fr::ONE;
-            }
-            let proof = FoldProof { q, t_eval };
-            let mut folded = primary::fold_instance(running, fresh, &proof, &beta, tau, alpha);
+            let NativeFold {
+                mut tr,
+                h,
+                mut folded,
+                folded_w,
+                proof,
+                ..
+            } = native_fold(pp, running, &self.rw, fresh, w2, products, tamper);
             if tamper == Tamper::CycleFoldOutput {
                 folded.comm = (folded.comm + G1Affine::generator()).to_affine();
             }
-            let folded_w = primary::fold_witness(&self.rw, w2, products, alpha);
+            let (c2x, c2y) = g1_coords(&fresh.comm);
             timings.fold = t0.elapsed();
 
             // CycleFold: prove P_out = C_1 + alpha C_2 and fold it into U_cf.

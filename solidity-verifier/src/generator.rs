@@ -133,6 +133,10 @@ pub fn validate_contract_name(name: &str) -> Result<()> {
 /// line code for the first [`INLINE_INPUTS`] inputs, one shared Yul function for the others,
 /// which trades ~40 gas per verification for ~34 bytes of code (~6,800 deployment gas) per input.
 ///
+/// A key without public inputs (`IC = [IC0]`) gives entry points without the input argument:
+/// `verifyProof(uint256[2] a, uint256[2][2] b, uint256[2] c)` and `verify(uint256[8] proof)`
+/// (see [`crate::abi::verify_proof_signature`] and [`crate::abi::verify_signature`]).
+///
 /// The key is re-validated (every point on its curve, G2 points in the prime-order subgroup,
 /// at least one IC point) even though the project's parsers already do it, because a
 /// `VerifyingKey` can also be built in code, and a bad constant would be baked into bytecode.
@@ -147,13 +151,6 @@ pub fn generate(vk: &VerifyingKey, options: &Options) -> Result<String> {
     }
     check_key(vk)?;
     let n = num_public_inputs(vk);
-    if n == 0 {
-        return Err(Error::UnsupportedKey(
-            "the key has no public inputs: `verifyProof(..., uint256[0] input)` is not valid \
-             Solidity (and a statement without inputs proves nothing about the caller's data)"
-                .into(),
-        ));
-    }
     if n > MAX_PUBLIC_INPUTS {
         return Err(Error::UnsupportedKey(format!(
             "{n} public inputs: the unrolled verifier supports at most {MAX_PUBLIC_INPUTS} \
@@ -196,8 +193,15 @@ pub fn generate(vk: &VerifyingKey, options: &Options) -> Result<String> {
         ));
     }
 
-    // `okInputs`: every public input is below r.
-    let mut input_checks = String::from("            let okInputs := ");
+    // `okInputs`: every public input is below r. A key without public inputs has no input
+    // argument at all (`uint256[0]` is not a Solidity type): the entry points take the proof
+    // alone and the well-formedness condition is that of the proof.
+    let mut input_checks = String::new();
+    if n == 0 {
+        input_checks.push_str("            // (The key has no public inputs.)");
+    } else {
+        input_checks.push_str("            let r := R\n            let okInputs := ");
+    }
     for i in 0..n {
         let check = format!("lt(calldataload({:#x}), r)", input_offset(i));
         if i == 0 {
@@ -206,6 +210,19 @@ pub fn generate(vk: &VerifyingKey, options: &Options) -> Result<String> {
             input_checks.push_str(&format!("\n            okInputs := and(okInputs, {check})"));
         }
     }
+    let (input_param, input_doc, well_formed) = if n == 0 {
+        (
+            String::new(),
+            "no public inputs (the key has none)".to_string(),
+            "and(okAC, okB)",
+        )
+    } else {
+        (
+            format!(",\n        uint256[{n}] calldata /* input */"),
+            format!("input = the {n} public inputs"),
+            "and(and(okInputs, okAC), okB)",
+        )
+    };
     // L's multi-scalar multiplication: the first INLINE_INPUTS inputs unrolled (no jumps, the
     // cheapest verification), further inputs through one Yul function (about 40 more gas each,
     // but about 34 fewer bytes of code each, i.e. about 6,800 less deployment gas).
@@ -249,7 +266,7 @@ pub fn generate(vk: &VerifyingKey, options: &Options) -> Result<String> {
     // the check and the call, the pairing receives its whole stipend G.
     let pairing_gas_needed = options.pairing_gas + options.pairing_gas / 63 + 1 + 500;
 
-    let replacements: [(&str, String); 14] = [
+    let replacements: [(&str, String); 17] = [
         (
             "{{GENERATOR_VERSION}}",
             env!("CARGO_PKG_VERSION").to_string(),
@@ -266,6 +283,9 @@ pub fn generate(vk: &VerifyingKey, options: &Options) -> Result<String> {
         ("{{INSUFFICIENT_GAS_WORD}}", word_to_hex(&selector_word)),
         ("{{KEY_CONSTANTS}}", constants),
         ("{{INPUT_CHECKS}}", input_checks.trim_end().to_string()),
+        ("{{INPUT_PARAM}}", input_param),
+        ("{{INPUT_DOC}}", input_doc),
+        ("{{WELL_FORMED}}", well_formed.to_string()),
         ("{{MSM}}", msm.trim_end().to_string()),
     ];
     let mut source = TEMPLATE.to_string();
@@ -301,14 +321,14 @@ pub fn insufficient_gas_selector() -> [u8; 4] {
     [digest[0], digest[1], digest[2], digest[3]]
 }
 
-fn modulus_hex<F: PrimeField>() -> String {
+pub(crate) fn modulus_hex<F: PrimeField>() -> String {
     let bytes = ark_ff::BigInteger::to_bytes_be(&F::MODULUS);
     let mut word: Word = [0; 32];
     word[32 - bytes.len()..].copy_from_slice(&bytes);
     word_to_hex(&word)
 }
 
-fn check_g1(point: &G1Affine, field: &str) -> Result<()> {
+pub(crate) fn check_g1(point: &G1Affine, field: &str) -> Result<()> {
     if !point.is_on_curve() {
         return Err(zkagg_core::Error::NotOnCurve {
             field: field.to_string(),
@@ -318,7 +338,7 @@ fn check_g1(point: &G1Affine, field: &str) -> Result<()> {
     Ok(())
 }
 
-fn check_g2(point: &G2Affine, field: &str) -> Result<()> {
+pub(crate) fn check_g2(point: &G2Affine, field: &str) -> Result<()> {
     if !point.is_on_curve() {
         return Err(zkagg_core::Error::NotOnCurve {
             field: field.to_string(),

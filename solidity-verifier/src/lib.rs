@@ -3,11 +3,15 @@
 //! - [`generator`]: a verifying key (any of the project's formats) in, a self-contained Solidity
 //!   verifier contract out, with `verifyProof(uint256[2] a, uint256[2][2] b, uint256[2] c,
 //!   uint256[N] input)` (the snarkjs shape) and `verify(uint256[8] proof, uint256[N] input)`
-//!   (zkagg's calldata words). Canonical encodings only, curve checks before any precompile,
+//!   (zkagg's calldata words; without the input argument for a key without public inputs). Canonical encodings only, curve checks before any precompile,
 //!   bounded precompile gas, one 4-pair pairing. Also behind `zkagg export-solidity`.
 //! - [`harness`] (feature `harness`, on by default): compile with the npm `solc` (pinned) through
 //!   Node and run in revm at Prague: deploy, call, read gas and events.
-//! - [`abi`]: selectors and static words for calls.
+//! - [`aggregate`]: the verifier of zkagg's aggregate (decider) proofs, `verifyAggregate(...)`,
+//!   with one 5-pair pairing call, and an example rollup contract that settles state roots with
+//!   it (`settle(...)`); generated from [`aggregate::AggregateVerifierParams`], with a Rust
+//!   reference of every value the contract computes ([`aggregate::reference`]).
+//! - [`abi`]: selectors and static words for calls (Groth16 verifier, aggregate verifier, rollup).
 //! - [`ROLLUP_SOURCE`]: an example rollup contract that accepts a new state root only with a
 //!   valid batch proof whose `old_root` is its current root.
 //!
@@ -16,6 +20,7 @@
 #![forbid(unsafe_code)]
 
 pub mod abi;
+pub mod aggregate;
 pub mod error;
 pub mod generator;
 #[cfg(feature = "harness")]

@@ -208,7 +208,9 @@ pub fn run(opts: &AggregateOptions) -> Result<Summary> {
     let (insecure, progress) = (opts.insecure_setup, opts.progress);
     let pp = PublicParams::setup(
         &AggregationFold(&template),
-        KeySource::Provider(Box::new(move |n| primary_key(&ptau, n, insecure, progress))),
+        KeySource::Provider(Box::new(move |shape| {
+            primary_key(&ptau, shape.num_vars(), insecure, progress)
+        })),
     )?;
     say(format!(
         "folding parameters: augmented circuit {} constraints ({} variables), CycleFold {} \

@@ -18,16 +18,14 @@
 //! 6. **output** — `x_out = H(pp, i + 1, z_0 digest, H(pack(z_{i+1})), U_{i+1}, U_cf_{i+1})`.
 
 pub mod io;
+pub mod nifs;
 
 use crate::cyclefold::instance::{CfInstance, CF_IO_LEN};
-use crate::gadgets::challenge::alpha_from_bits;
 use crate::gadgets::grumpkin::alloc_point;
-use crate::gadgets::nonnative::{
-    alloc_cf_instance, alloc_fq, fold_cf_instance, fq_from_bits, pack_fq,
-};
+use crate::gadgets::nonnative::{alloc_cf_instance, alloc_fq, fold_cf_instance, fq_from_bits};
 use crate::primary::{FoldProof, FreshInstance, RunningInstance};
 use crate::step::{pack_circuit, FoldStep};
-use crate::transcript::{hash_circuit, CircuitTranscript, HashConstants};
+use crate::transcript::{hash_circuit, HashConstants};
 use crate::{Fr, G1Affine, GrumpkinAffine};
 use ff::Field;
 use io::g1_coords;
@@ -243,80 +241,25 @@ impl<S: FoldStep> AugmentedCircuit<'_, S> {
         );
 
         // 2. Primary fold.
-        let mut tr = CircuitTranscript::new(self.constants);
-        let c2_packed_x = pack_fq(&mut cs.namespace(|| "pack C_2.x"), &c2[0]).map_err(synth)?;
-        let c2_packed_y = pack_fq(&mut cs.namespace(|| "pack C_2.y"), &c2[1]).map_err(synth)?;
-        let c2_packed = [c2_packed_x, c2_packed_y];
-        tr.absorb(std::slice::from_ref(&x2));
-        tr.absorb(&c2_packed[0]);
-        tr.absorb(&c2_packed[1]);
-        let b = tr.squeeze(&mut cs.namespace(|| "b"))?;
-        let mut beta = vec![b];
-        for j in 1..mu {
-            let sq = mul(
-                &mut cs.namespace(|| format!("beta {j}")),
-                &beta[j - 1],
-                &beta[j - 1],
-            )?;
-            beta.push(sq);
-        }
-        let q: Vec<AllocatedNum<Fr>> = inp
-            .proof
-            .q
-            .iter()
-            .enumerate()
-            .map(|(j, v)| alloc_num(cs, &format!("q {}", j + 1), *v))
-            .collect::<Result<_, _>>()?;
-        tr.absorb(&q);
-        let tau = tr.squeeze(&mut cs.namespace(|| "tau"))?;
-        let t_eval = alloc_num(cs, "t_T", inp.proof.t_eval)?;
-        tr.absorb(std::slice::from_ref(&t_eval));
-        let h_bits = tr.squeeze_challenge(&mut cs.namespace(|| "h"))?;
-        let alpha = alpha_from_bits(&mut cs.namespace(|| "alpha"), &h_bits)?;
-
-        let u_new = io::add(&mut cs.namespace(|| "u'"), &running.u, &alpha)?;
-        let x_new = mul_add(&mut cs.namespace(|| "x'"), &running.x, &alpha, &x2)?;
-        let mut rho_new = Vec::with_capacity(mu);
-        for j in 0..mu {
-            // rho'_j = rho_j + tau (beta_j - rho_j)
-            let r = &running.rho[j];
-            let val = match (r.get_value(), tau.get_value(), beta[j].get_value()) {
-                (Some(r), Some(t), Some(bj)) => Some(r + t * (bj - r)),
-                _ => None,
-            };
-            let out = AllocatedNum::alloc(cs.namespace(|| format!("rho' {j}")), || {
-                val.ok_or(SynthesisError::AssignmentMissing)
-            })?;
-            cs.enforce(
-                || format!("rho' {j}"),
-                |l| l + tau.get_variable(),
-                |l| l + beta[j].get_variable() - r.get_variable(),
-                |l| l + out.get_variable() - r.get_variable(),
-            );
-            rho_new.push(out);
-        }
-        // q(tau) by Horner from q_mu down to the constant term v_1.
-        let mut acc = q[mu - 1].clone();
-        for j in (0..mu - 1).rev() {
-            acc = mul_add(
-                &mut cs.namespace(|| format!("horner {j}")),
-                &q[j],
-                &acc,
-                &tau,
-            )?;
-        }
-        let q_tau = mul_add(&mut cs.namespace(|| "horner 0"), &running.v, &acc, &tau)?;
-        let v_new = mul_add(&mut cs.namespace(|| "v'"), &q_tau, &alpha, &t_eval)?;
+        let (folded_scalars, alpha_bits, mut tr) = nifs::verify_fold(
+            &mut cs.namespace(|| "primary fold"),
+            self.constants,
+            &running,
+            &x2,
+            &c2,
+            &inp.proof,
+        )?;
+        let h_bits = alpha_bits.h_bits;
         let (cx, cy) = g1_coords(&inp.folded_comm);
         let fcx = alloc_fq(&mut cs.namespace(|| "C'.x"), &emu, &cx).map_err(synth)?;
         let fcy = alloc_fq(&mut cs.namespace(|| "C'.y"), &emu, &cy).map_err(synth)?;
         let folded_comm = [fcx, fcy];
         let folded = io::RunningVar {
             comm: folded_comm.clone(),
-            u: u_new,
-            x: x_new,
-            rho: rho_new,
-            v: v_new,
+            u: folded_scalars.u,
+            x: folded_scalars.x,
+            rho: folded_scalars.rho,
+            v: folded_scalars.v,
         };
 
         // 3. CycleFold fold.

@@ -1,10 +1,11 @@
-//! # The primary commitment key: powers of tau on BN254 G1
+//! # The primary commitment key: BN254 G1 bases
 //!
-//! A primary witness `W = (w_0, ..., w_{n-1})` is committed as `C = sum_i w_i [tau^i]_1`: the
-//! KZG commitment of the polynomial with coefficients `W` (equivalently the multilinear
-//! commitment of HyperKZG, whose evaluation basis is the monomial one). The decider opens it at
-//! a Fiat–Shamir point with one pairing check against `[1]_2, [tau]_2`, so the key is exactly the
-//! first `n` G1 powers and the first two G2 powers of a powers-of-tau ceremony.
+//! A primary witness `W = (w_0, ..., w_{n-1})` is committed as `C = sum_i w_i G_i`. Two kinds
+//! of bases: the first `n` G1 powers of a powers-of-tau ceremony (`[tau^i]_1`, KZG-compatible;
+//! used by the benchmarks and the folding-only runs), or the decider's Groth16 input bases
+//! ([`KzgKey::from_points`]), so that the folded commitment is directly the decider proof's
+//! committed input block and no opening is needed (see `docs/design/decider.md`, which also
+//! explains why an opening at an in-circuit challenge would not be sound).
 //!
 //! Keys are read from `.ptau` files (snarkjs / Perpetual Powers of Tau format, full or pruned,
 //! through nova-snark's reader, which checks every point on its curve and G2 in its subgroup).
@@ -83,6 +84,41 @@ impl KzgKey {
             ))
         })?;
         Self::from_ptau(&path, n)
+    }
+
+    /// A key made of arbitrary bases (no powers-of-tau structure): the decider's Groth16 input
+    /// bases, so that a folded commitment is directly the decider's committed input block (see
+    /// `docs/design/decider.md`). `g2` is kept for the layout; such a key has no KZG opening.
+    pub fn from_points(points: Vec<G1Affine>) -> Result<Self> {
+        if points.is_empty() {
+            return Err(Error::Key(
+                "a commitment key needs at least one point".into(),
+            ));
+        }
+        if points.iter().any(|p| bool::from(p.is_identity())) {
+            return Err(Error::Key("a commitment key point is the identity".into()));
+        }
+        Ok(Self {
+            powers: points,
+            g2: [G2Affine::generator(), G2Affine::generator()],
+        })
+    }
+
+    /// Keccak-256 of every point's coordinates, reduced into `Fr`: what the parameters' digest
+    /// binds of the key (all of it, not a sample).
+    pub fn fingerprint(&self) -> Fr {
+        use sha3::{Digest, Keccak256};
+        let mut h = Keccak256::new();
+        for p in &self.powers {
+            let (x, y) = crate::augmented::io::g1_coords(p);
+            h.update(x.to_repr().as_ref());
+            h.update(y.to_repr().as_ref());
+        }
+        let d = h.finalize();
+        // 248 bits: below r, so the reduction is the identity.
+        let mut repr = [0u8; 32];
+        repr[..31].copy_from_slice(&d[..31]);
+        Fr::from_repr(repr.into()).unwrap_or(Fr::ZERO)
     }
 
     /// Number of G1 powers (the longest vector it commits to).

@@ -1,11 +1,16 @@
-//! The generator on keys the circuits do not give: many public inputs (the EIP-170 limit), and
-//! the keys it must refuse. Keys are synthetic, made from known trapdoors so that valid proofs
-//! can be computed directly: with alpha, beta, gamma, delta and IC known as scalars, any A = a G1,
-//! B = b G2 and C = c G1 with a b = alpha beta + l gamma + c delta satisfy the Groth16 equation.
+//! The generator on keys the circuits do not give: many public inputs (the EIP-170 limit), none
+//! (a real ark-groth16 proof of a tiny circuit), and the keys it must refuse. The other keys are
+//! synthetic, made from known trapdoors so that valid proofs can be computed directly: with
+//! alpha, beta, gamma, delta and IC known as scalars, any A = a G1, B = b G2 and C = c G1 with
+//! a b = alpha beta + l gamma + c delta satisfy the Groth16 equation.
 
-use ark_bn254::{G1Affine, G2Affine};
+use ark_bn254::{Bn254, G1Affine, G2Affine};
 use ark_ec::{AffineRepr, CurveGroup};
 use ark_ff::{Field, UniformRand};
+use ark_groth16::Groth16;
+use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
+use ark_relations::lc;
+use ark_snark::SNARK;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use zkagg_core::{Fr, Proof, VerifyingKey};
@@ -75,12 +80,12 @@ fn keys_the_generator_refuses() {
         generate(&vk, &Options::default()),
         Err(Error::UnsupportedKey(_))
     ));
-    // No public inputs: `uint256[0]` is not a Solidity type.
+    // No IC point at all (not even IC[0]).
     let (mut vk, _, _) = synthetic(1, 4);
-    vk.gamma_abc_g1.truncate(1);
+    vk.gamma_abc_g1.clear();
     assert!(matches!(
         generate(&vk, &Options::default()),
-        Err(Error::UnsupportedKey(_))
+        Err(Error::Core(zkagg_core::Error::Shape { .. }))
     ));
     // A point off the curve or a G2 point outside the subgroup never becomes a constant.
     let (mut vk, _, _) = synthetic(1, 5);
@@ -136,4 +141,99 @@ fn the_pairing_stipend_is_an_option() {
         .call(address, &abi::verify_proof_call(&proof, &inputs))
         .expect("call");
     assert!(result.returned_bool().expect("bool"));
+}
+
+/// `x * x = y` with `x` and `y` private: a circuit without public inputs.
+struct SquareCircuit {
+    x: Option<Fr>,
+}
+
+impl ConstraintSynthesizer<Fr> for SquareCircuit {
+    fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> ark_relations::gr1cs::Result<()> {
+        let x = cs.new_witness_variable(|| self.x.ok_or(SynthesisError::AssignmentMissing))?;
+        let y = cs.new_witness_variable(|| {
+            self.x
+                .map(|x| x * x)
+                .ok_or(SynthesisError::AssignmentMissing)
+        })?;
+        cs.enforce_r1cs_constraint(|| lc!() + x, || lc!() + x, || lc!() + y)?;
+        Ok(())
+    }
+}
+
+#[test]
+fn a_key_without_public_inputs_verifies_real_proofs() {
+    let mut rng = ChaCha20Rng::seed_from_u64(10);
+    let (pk, vk) = Groth16::<Bn254>::circuit_specific_setup(SquareCircuit { x: None }, &mut rng)
+        .expect("setup");
+    assert_eq!(vk.gamma_abc_g1.len(), 1, "IC[0] only");
+    let proof = Groth16::<Bn254>::prove(
+        &pk,
+        SquareCircuit {
+            x: Some(Fr::from(7u64)),
+        },
+        &mut rng,
+    )
+    .expect("prove");
+    assert!(zkagg_core::verifier::verify(&vk, &proof, &[]).expect("native"));
+    let (_, wrong_vk) =
+        Groth16::<Bn254>::circuit_specific_setup(SquareCircuit { x: None }, &mut rng)
+            .expect("setup");
+
+    let (source, artifact) = compile_verifier(&vk, &Options::named("NoInputs")).expect("compile");
+    assert!(source.contains("function verify(uint256[8] calldata /* proof */)"));
+    assert_eq!(
+        artifact
+            .selector(&abi::verify_signature(0))
+            .expect("verify"),
+        abi::selector("verify(uint256[8])")
+    );
+    assert_eq!(
+        artifact
+            .selector(&abi::verify_proof_signature(0))
+            .expect("verifyProof"),
+        abi::selector("verifyProof(uint256[2],uint256[2][2],uint256[2])")
+    );
+    let (_, wrong) =
+        compile_verifier(&wrong_vk, &Options::named("NoInputsWrong")).expect("compile");
+    let mut evm = Evm::new();
+    let address = evm.deploy(&artifact.bytecode).expect("deploy").address;
+    let wrong_address = evm.deploy(&wrong.bytecode).expect("deploy").address;
+    for data in [
+        abi::verify_call(&proof, &[]),
+        abi::verify_proof_call(&proof, &[]),
+    ] {
+        let result = evm.call(address, &data).expect("call");
+        assert!(result.returned_bool().expect("bool"), "{result:?}");
+        println!("no public inputs: {} gas", result.gas.tx);
+        let result = evm.call(wrong_address, &data).expect("call");
+        assert!(!result.returned_bool().expect("bool"), "another key");
+    }
+    // Tampered: every word's low bit flipped (off the curve), and another valid proof.
+    let words = zkagg_core::formats::calldata::proof_to_words(&proof);
+    for k in 0..8 {
+        let mut tampered = words;
+        tampered[k][31] ^= 1;
+        let result = evm
+            .call(
+                address,
+                &abi::encode_call(abi::selector("verify(uint256[8])"), &tampered),
+            )
+            .expect("call");
+        assert!(!result.returned_bool().expect("bool"), "word {k}");
+        assert!(result.gas.execution() < 2_500, "word {k}: {:?}", result.gas);
+    }
+    let other = Proof {
+        c: (proof.c.into_group() + G1Affine::generator()).into_affine(),
+        ..proof
+    };
+    let result = evm
+        .call(address, &abi::verify_call(&other, &[]))
+        .expect("call");
+    assert!(!result.returned_bool().expect("bool"));
+    // An input where none is expected: no such function.
+    let result = evm
+        .call(address, &abi::verify_call(&proof, &[Fr::from(1u64)]))
+        .expect("call");
+    assert!(result.returned_bool().is_err());
 }
