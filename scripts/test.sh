@@ -24,8 +24,11 @@ cargo test --release --workspace 2>&1 | tee "$logs/cargo.log"
 step "slow soundness tests of the in-circuit verifier (ignored in plain cargo test)"
 cargo test --release -p zkagg-circuit-verifier -- --ignored every_tampering_is_rejected aggregation_in_steps wrong_finish_hints_make_a_step_unsatisfiable 2>&1 | tee -a "$logs/cargo.log"
 
-step "folding four chained batch proofs end to end (ignored in plain cargo test)"
-cargo test --release -p zkagg-aggregator --test aggregate -- --ignored aggregate_four_chained_proofs 2>&1 | tee -a "$logs/cargo.log"
+step "four chained batch proofs folded and compressed into ONE Groth16 proof (ignored in plain cargo test)"
+# Its aggregate (and a batch's inclusion proof) is the fixture of the wasm verifier's aggregate tests.
+export ZKAGG_AGGREGATE="$PWD/target/aggregate-fixture"
+rm -rf "$ZKAGG_AGGREGATE"
+ZKAGG_AGGREGATE_OUT="$ZKAGG_AGGREGATE" cargo test --release -p zkagg-aggregator --test aggregate -- --ignored four_chained_proofs_compress_to_one_groth16 2>&1 | tee -a "$logs/cargo.log"
 
 step "building the CLI and the wasm verifier"
 cargo build --release -q -p zkagg-aggregator

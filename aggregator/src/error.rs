@@ -48,6 +48,9 @@ pub enum Error {
     /// The folding engine failed.
     #[error("folding: {0}")]
     Folding(#[from] zkagg_folding::Error),
+    /// The decider (its setup, proof or check) failed.
+    #[error("decider: {0}")]
+    Decider(#[from] zkagg_decider::Error),
     /// The in-circuit verifier (step circuits, finish hints) failed.
     #[error("aggregation step: {0}")]
     Step(#[from] zkagg_circuit_verifier::Error),

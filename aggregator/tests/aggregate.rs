@@ -237,22 +237,142 @@ fn aggregate_refuses_bad_proofs_survives_kill_and_resumes() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("(0 this run"));
 }
 
-/// Four chained proofs folded end to end (`cargo test --release -p zkagg-aggregator --test
-/// aggregate -- --ignored`, about two minutes on two cores; run by `scripts/test.sh`).
+/// Four chained batch proofs folded and compressed into ONE Groth16 proof end to end (`cargo
+/// test --release -p zkagg-aggregator --test aggregate -- --ignored`, a few minutes on two cores
+/// with the one-time decider setup; run by `scripts/test.sh`): the aggregate verifies through
+/// `zkagg verify` (tampered: exit 1, malformed: exit 2), and the exported rollup contract, in
+/// revm, accepts it once (the root moves to the last batch's `new_root`) and refuses a replay and
+/// a tampered statement. With `ZKAGG_AGGREGATE_OUT` set, the aggregate and its key are copied
+/// there for the wasm verifier's Node and Chromium tests.
 #[test]
 #[ignore]
-fn aggregate_four_chained_proofs() {
+fn four_chained_proofs_compress_to_one_groth16() {
+    use zkagg_core::aggregate::encoding::{load_proof, load_verifying_key};
+    use zkagg_solidity_verifier::abi::{encode_call, settle_call};
+    use zkagg_solidity_verifier::aggregate::call_arguments;
+    use zkagg_solidity_verifier::harness::evm::Evm;
+    use zkagg_solidity_verifier::harness::solc;
+
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     let (keys, proofs) = fixture(root, 4);
     let work = root.join("work");
-    ok(
-        aggregate(&keys, &proofs, &work, &root.join("ptau"))
-            .output()
-            .unwrap(),
-        "aggregate",
-    );
+    let decider = root.join("decider");
+    let mut cmd = zkagg();
+    cmd.arg("aggregate")
+        .arg("--keys")
+        .arg(&keys)
+        .arg("--proofs")
+        .arg(&proofs)
+        .arg("--work")
+        .arg(&work)
+        .arg("--decider")
+        .arg(&decider)
+        .arg("--insecure-setup");
+    let out = ok(cmd.output().unwrap(), "aggregate --decider");
+    eprintln!("{}", String::from_utf8_lossy(&out.stderr));
     let s = summary(&work);
     assert_eq!(s["proofs"], serde_json::json!(["b0", "b1", "b2", "b3"]));
     assert_eq!(s["statement"]["count"], 4);
+    assert!(s["compress"]["prove_seconds"].as_f64().unwrap() > 0.0);
+    let proof_path = work.join("aggregate_proof.json");
+    let vk_path = work.join("aggregate_vk.json");
+
+    // zkagg verify: valid, tampered (exit 1), malformed (exit 2).
+    let verify = |vk: &Path, proof: &Path| {
+        zkagg()
+            .arg("verify")
+            .arg("--vk")
+            .arg(vk)
+            .arg("--proof")
+            .arg(proof)
+            .output()
+            .unwrap()
+    };
+    let out = verify(&vk_path, &proof_path);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("4 batch proofs"));
+    let mut json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&proof_path).unwrap()).unwrap();
+    json["statement"]["count"] = serde_json::json!("3");
+    let tampered = root.join("tampered.json");
+    std::fs::write(&tampered, serde_json::to_vec(&json).unwrap()).unwrap();
+    assert_eq!(verify(&vk_path, &tampered).status.code(), Some(1));
+    let garbage = root.join("garbage.json");
+    std::fs::write(&garbage, b"{\"protocol\": \"groth16-committed\", \"a\": 1}").unwrap();
+    let out = verify(&vk_path, &garbage);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+
+    // The exported rollup contract settles it once, in revm.
+    let sol = root.join("AggregateRollup.sol");
+    ok(
+        zkagg()
+            .arg("export-solidity")
+            .arg("--vk")
+            .arg(&vk_path)
+            .arg("--out")
+            .arg(&sol)
+            .output()
+            .unwrap(),
+        "export-solidity",
+    );
+    let source = std::fs::read_to_string(&sol).unwrap();
+    let output = solc::compile(&[("AggregateRollup.sol", &source)]).expect("solc");
+    let rollup = output
+        .contract("AggregateRollup.sol", "AggregateRollup")
+        .expect("the rollup contract");
+    let proof = load_proof(&std::fs::read(&proof_path).unwrap()).unwrap();
+    let vk = load_verifying_key(&std::fs::read(&vk_path).unwrap()).unwrap();
+    assert!(zkagg_core::aggregate::verify_aggregate(&vk, &proof).unwrap());
+    let word = |x: &ark_bn254::Fr| zkagg_core::formats::calldata::field_to_word(x);
+    let mut evm = Evm::new();
+    let mut initcode = rollup.bytecode.clone();
+    initcode.extend_from_slice(&word(&proof.statement.old_root));
+    let address = evm.deploy(&initcode).expect("deploy").address;
+    let (p, st) = call_arguments(&proof);
+    let mut bad = st;
+    bad.new_root += ark_bn254::Fr::from(1u64);
+    let refused = evm.call(address, &settle_call(&p, &bad)).unwrap();
+    assert!(refused.output().is_err(), "a tampered new root was settled");
+    let settled = evm.call(address, &settle_call(&p, &st)).unwrap();
+    assert!(settled.output().is_ok(), "settle: {settled:?}");
+    eprintln!("settle gas (transaction): {}", settled.gas.tx);
+    assert!(settled.gas.tx <= 350_000, "settle gas {}", settled.gas.tx);
+    let root_now = evm
+        .call(
+            address,
+            &encode_call(rollup.selector("root()").unwrap(), &[]),
+        )
+        .unwrap();
+    assert_eq!(
+        root_now.output().unwrap(),
+        &word(&proof.statement.new_root)[..]
+    );
+    let replay = evm.call(address, &settle_call(&p, &st)).unwrap();
+    assert!(replay.output().is_err(), "a replay was settled");
+
+    if let Ok(out) = std::env::var("ZKAGG_AGGREGATE_OUT") {
+        let out = PathBuf::from(out);
+        std::fs::create_dir_all(&out).unwrap();
+        std::fs::copy(&proof_path, out.join("aggregate_proof.json")).unwrap();
+        std::fs::copy(&vk_path, out.join("aggregate_vk.json")).unwrap();
+        std::fs::copy(work.join("aggregate.json"), out.join("aggregate.json")).unwrap();
+        std::fs::copy(
+            keys.join("verification_key.json"),
+            out.join("batch_vk.json"),
+        )
+        .unwrap();
+        for b in ["b1", "b2"] {
+            std::fs::copy(
+                proofs.join(b).join("public.json"),
+                out.join(format!("{b}_public.json")),
+            )
+            .unwrap();
+        }
+        std::fs::copy(
+            work.join("inclusion/b1.json"),
+            out.join("b1_inclusion.json"),
+        )
+        .unwrap();
+    }
 }

@@ -16,6 +16,7 @@
 //!   ordered statements it covers) and short inclusion proofs for one batch.
 #![forbid(unsafe_code)]
 
+pub mod aggregate;
 pub mod error;
 pub mod formats;
 pub mod verifier;

@@ -229,6 +229,70 @@ impl InclusionProof {
     }
 }
 
+impl InclusionProof {
+    /// JSON text: `{"index": "3", "siblings": ["<decimal>", ...]}` (`siblings[0]` next to the
+    /// leaf; the numbers canonical decimal strings as in snarkjs files).
+    pub fn to_json(&self) -> String {
+        let siblings: Vec<String> = self
+            .siblings
+            .iter()
+            .map(crate::formats::snarkjs::to_decimal)
+            .collect();
+        serde_json::json!({ "index": self.index.to_string(), "siblings": siblings }).to_string()
+    }
+
+    /// Parse [`Self::to_json`]'s form (the index may also be a JSON integer). Errors name the
+    /// member; the depth is checked by [`Self::verify`].
+    pub fn from_json(text: &str) -> Result<Self> {
+        use crate::formats::snarkjs::parse_decimal;
+        let value: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| Error::Inclusion(format!("inclusion proof: not JSON: {e}")))?;
+        let index = match value.get("index") {
+            Some(serde_json::Value::String(s))
+                if !s.is_empty()
+                    && s.bytes().all(|b| b.is_ascii_digit())
+                    && (s == "0" || !s.starts_with('0')) =>
+            {
+                s.parse::<u64>()
+                    .map_err(|_| Error::Inclusion("inclusion proof: index: too large".into()))?
+            }
+            Some(serde_json::Value::Number(n)) => n.as_u64().ok_or_else(|| {
+                Error::Inclusion("inclusion proof: index: not a non-negative integer".into())
+            })?,
+            Some(_) => {
+                return Err(Error::Inclusion(
+                    "inclusion proof: index: not a canonical decimal integer".into(),
+                ))
+            }
+            None => return Err(Error::Inclusion("inclusion proof: index: missing".into())),
+        };
+        let list = value
+            .get("siblings")
+            .and_then(|s| s.as_array())
+            .ok_or_else(|| {
+                Error::Inclusion("inclusion proof: siblings: missing or not an array".into())
+            })?;
+        if list.len() > MAX_STATEMENT_TREE_DEPTH {
+            return Err(Error::Inclusion(format!(
+                "inclusion proof: siblings: {} entries, at most {MAX_STATEMENT_TREE_DEPTH}",
+                list.len()
+            )));
+        }
+        let siblings = list
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let text = v.as_str().ok_or_else(|| {
+                    Error::Inclusion(format!("inclusion proof: siblings[{i}]: not a string"))
+                })?;
+                parse_decimal::<Fr>(text, &format!("siblings[{i}]"))
+                    .map_err(|e| Error::Inclusion(format!("inclusion proof: {e}")))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Self { index, siblings })
+    }
+}
+
 /// The incremental form kept by the step circuits: the number of leaves, the root, and for each
 /// level the last left node written there (`frontier[l]`).
 ///
@@ -414,5 +478,35 @@ mod tests {
             statement_leaf(Fr::from(1u64), &[Fr::from(2u64)]),
             node_hash(Fr::from(1u64), Fr::from(2u64))
         );
+    }
+
+    #[test]
+    fn inclusion_proofs_round_trip_through_json_and_malformed_json_is_named() {
+        let tree = StatementTree::with_leaves(STATEMENT_TREE_DEPTH, &leaves(5)).unwrap();
+        let proof = tree.prove(3).unwrap();
+        let back = InclusionProof::from_json(&proof.to_json()).unwrap();
+        assert_eq!(back, proof);
+        assert!(back
+            .verify(STATEMENT_TREE_DEPTH, tree.root(), tree.leaves()[3])
+            .unwrap());
+        let cases = [
+            ("[]", "index"),
+            (r#"{"siblings": []}"#, "index: missing"),
+            (r#"{"index": "03", "siblings": []}"#, "index"),
+            (r#"{"index": -1, "siblings": []}"#, "index"),
+            (r#"{"index": "1"}"#, "siblings"),
+            (r#"{"index": "1", "siblings": [1]}"#, "siblings[0]"),
+            (r#"{"index": "1", "siblings": ["x"]}"#, "siblings[0]"),
+            ("not json", "not JSON"),
+        ];
+        for (text, named) in cases {
+            let err = InclusionProof::from_json(text).unwrap_err().to_string();
+            assert!(err.contains(named), "{text}: {err}");
+        }
+        let too_deep = format!(
+            r#"{{"index": "0", "siblings": [{}]}}"#,
+            vec!["\"0\""; MAX_STATEMENT_TREE_DEPTH + 1].join(",")
+        );
+        assert!(InclusionProof::from_json(&too_deep).is_err());
     }
 }

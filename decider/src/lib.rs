@@ -7,7 +7,7 @@
 //!
 //! Layers (see `docs/design/decider.md` for the construction and its soundness argument):
 //!
-//! - `snark` (next): Groth16 with a **committed input block** (LegoGroth16-style): the first `n`
+//! - [`snark`]: Groth16 with a **committed input block** (LegoGroth16-style): the first `n`
 //!   "public" inputs of the decider circuit are not given to the verifier but committed as
 //!   `D = sum_i w_i IC_i`, with a one-element proof that `D` lies in the span of those bases.
 //!   The bases `IC_i` are the folding engine's primary commitment key, so the folded commitment
@@ -15,6 +15,8 @@
 //! - [`circuit`]: the decider circuit (nova-snark `frontend` gadgets): the last fold, the
 //!   primary error claim, the CycleFold instance, the public-IO hash, the final check on `z_N`,
 //!   and the one public input that binds the statement.
+//! - [`compress`]: the setup made once and cached (the folding key derived from it) and a
+//!   folded state compressed into one `AggregateProof`.
 //! - [`inputs`]: from a folded state to the circuit's inputs (the last fold natively, the
 //!   statement, the digest `P`); [`aggregation`]: the batch aggregation's final statement.
 #![forbid(unsafe_code)]
@@ -22,7 +24,9 @@
 
 pub mod aggregation;
 pub mod circuit;
+pub mod compress;
 pub mod error;
 pub mod inputs;
+pub mod snark;
 
 pub use error::{Error, Result};

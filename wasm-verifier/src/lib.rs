@@ -12,10 +12,21 @@
 //! points on the curve and in the subgroup, input count): malformed input throws an `Error` whose
 //! message names the problem. `verify` returns `false` only for a well-formed proof that does not
 //! satisfy the pairing equation, so a dapp can tell "invalid proof" from "broken input".
+//!
+//! Aggregates (one Groth16 proof for a whole folded run of batch proofs, `zkagg aggregate
+//! --decider`) are verified the same way, and a dapp can ask whether one batch is covered:
+//!
+//! ```js
+//! const agg = new AggregateVerifier(aggregateVkJson);   // aggregate_vk.json
+//! agg.verify(aggregateProofJson);                        // true / false
+//! agg.covers(aggregateProofJson, batchVkJson, publicSignals, inclusionJson); // true / false
+//! ```
 
 use js_sys::{Uint8Array, JSON};
 use wasm_bindgen::prelude::*;
+use zkagg_core::aggregate::{self, AggregateProof, AggregateVerifyingKey};
 use zkagg_core::formats::{self, snarkjs};
+use zkagg_core::statements::{statement_leaf, InclusionProof, STATEMENT_TREE_DEPTH};
 use zkagg_core::verifier::PreparedVerifier;
 use zkagg_core::{Fr, Proof, VerifyingKey};
 
@@ -39,6 +50,12 @@ export type VerifyingKeyInput = SnarkjsVerificationKey | string | Uint8Array;
 export type ProofInput = SnarkjsProof | string | Uint8Array;
 /** Public inputs: snarkjs public.json (array of decimal strings, or its text) or arkworks bytes. */
 export type PublicInputsInput = string[] | string | Uint8Array;
+/** An aggregate's verifying key (aggregate_vk.json, object or text) or its binary form. */
+export type AggregateVerifyingKeyInput = object | string | Uint8Array;
+/** An aggregate proof (aggregate_proof.json, object or text) or its binary form (360 bytes). */
+export type AggregateProofInput = object | string | Uint8Array;
+/** An inclusion proof ({"index": "3", "siblings": ["..."]}, object or text). */
+export type InclusionProofInput = { index: string | number; siblings: string[] } | string;
 "#;
 
 /// How a JS value is to be read: bytes (binary) or JSON text.
@@ -100,6 +117,113 @@ fn parse_inputs(value: &JsValue) -> Result<Vec<Fr>, JsError> {
         Input::Json(t) => snarkjs::parse_public_inputs(&t),
     }
     .map_err(|e| error(WHAT, e))
+}
+
+fn parse_aggregate_vk(value: &JsValue) -> Result<AggregateVerifyingKey, JsError> {
+    const WHAT: &str = "aggregate verifying key";
+    match classify(value, WHAT)? {
+        Input::Bytes(b) => aggregate::encoding::verifying_key_from_bytes(&b),
+        Input::Json(t) => aggregate::encoding::verifying_key_from_json(&t),
+    }
+    .map_err(|e| error(WHAT, e))
+}
+
+fn parse_aggregate_proof(value: &JsValue) -> Result<AggregateProof, JsError> {
+    const WHAT: &str = "aggregate proof";
+    match classify(value, WHAT)? {
+        Input::Bytes(b) => aggregate::encoding::proof_from_bytes(&b),
+        Input::Json(t) => aggregate::encoding::proof_from_json(&t),
+    }
+    .map_err(|e| error(WHAT, e))
+}
+
+fn parse_inclusion(value: &JsValue) -> Result<InclusionProof, JsError> {
+    const WHAT: &str = "inclusion proof";
+    match classify(value, WHAT)? {
+        Input::Bytes(_) => Err(JsError::new(
+            "inclusion proof: expected JSON (an object or its text), not bytes",
+        )),
+        Input::Json(t) => InclusionProof::from_json(&t).map_err(|e| error(WHAT, e)),
+    }
+}
+
+/// The verifier of aggregate proofs under one aggregate key (the decider's Groth16 key with a
+/// committed input block, plus the run's `config` constant).
+#[wasm_bindgen]
+pub struct AggregateVerifier {
+    vk: AggregateVerifyingKey,
+}
+
+#[wasm_bindgen]
+impl AggregateVerifier {
+    /// Parse an aggregate key. Throws if it is malformed.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "AggregateVerifyingKeyInput")] vk: JsValue,
+    ) -> Result<AggregateVerifier, JsError> {
+        Ok(AggregateVerifier {
+            vk: parse_aggregate_vk(&vk)?,
+        })
+    }
+
+    /// `true` iff the aggregate proof (and the statement it carries: count, statements root,
+    /// first old root, last new root) is valid under this key; `false` for a well-formed invalid
+    /// one. Throws on malformed input.
+    pub fn verify(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "AggregateProofInput")] proof: JsValue,
+    ) -> Result<bool, JsError> {
+        let proof = parse_aggregate_proof(&proof)?;
+        aggregate::verify_aggregate(&self.vk, &proof).map_err(|e| error("aggregate proof", e))
+    }
+
+    /// `true` iff the aggregate proof is valid AND covers the batch statement `(batch key,
+    /// public inputs)`: the statement's leaf `sponge(vk_hash, inputs)` sits at the inclusion
+    /// proof's index under the aggregate's statements root. The batch key must be the one the
+    /// aggregate was made for (its `vk_hash` is in every leaf). Throws on malformed input.
+    pub fn covers(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "AggregateProofInput")] proof: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "VerifyingKeyInput")] batch_vk: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "PublicInputsInput")] public_inputs: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "InclusionProofInput")] inclusion: JsValue,
+    ) -> Result<bool, JsError> {
+        let proof = parse_aggregate_proof(&proof)?;
+        let batch_vk = parse_vk(&batch_vk)?;
+        let inputs = parse_inputs(&public_inputs)?;
+        let inclusion = parse_inclusion(&inclusion)?;
+        if inputs.len() + 1 != batch_vk.gamma_abc_g1.len() {
+            return Err(JsError::new(&format!(
+                "public inputs: {} given, the batch key expects {}",
+                inputs.len(),
+                batch_vk.gamma_abc_g1.len() - 1
+            )));
+        }
+        if !aggregate::verify_aggregate(&self.vk, &proof)
+            .map_err(|e| error("aggregate proof", e))?
+        {
+            return Ok(false);
+        }
+        let leaf = statement_leaf(zkagg_core::vk_hash::vk_hash_field(&batch_vk), &inputs);
+        inclusion
+            .verify(STATEMENT_TREE_DEPTH, proof.statement.statements_root, leaf)
+            .map_err(|e| error("inclusion proof", e))
+    }
+
+    /// The key's statement constant `config` (decimal).
+    #[wasm_bindgen(getter)]
+    pub fn config(&self) -> String {
+        snarkjs::to_decimal(&self.vk.config)
+    }
+}
+
+/// One-shot aggregate verification.
+#[wasm_bindgen(js_name = verifyAggregate)]
+pub fn verify_aggregate(
+    #[wasm_bindgen(unchecked_param_type = "AggregateVerifyingKeyInput")] vk: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "AggregateProofInput")] proof: JsValue,
+) -> Result<bool, JsError> {
+    AggregateVerifier::new(vk)?.verify(proof)
 }
 
 /// A Groth16 verifier with its key prepared once (`e(alpha, beta)` and the G2 lines of gamma and

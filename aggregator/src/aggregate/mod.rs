@@ -6,6 +6,11 @@
 //! fold. Started again on the same work directory it resumes where it stopped (after `kill -9`
 //! too) and loses no accepted proof. At the end the native IVC verifier checks the result and the
 //! folded state is written to `WORK/aggregate.bin` with a summary in `WORK/aggregate.json`.
+//!
+//! With a decider directory ([`AggregateOptions::decider`]) the primary commitment key is the
+//! decider setup's committed bases (made once and cached there, see `zkagg_decider::compress`)
+//! and the folded state is then compressed into ONE Groth16 aggregate proof,
+//! `WORK/aggregate_proof.json`, with its verifying key `WORK/aggregate_vk.json`.
 
 pub mod checkpoint;
 pub mod intake;
@@ -19,7 +24,11 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 use zkagg_circuit_verifier::steps::driver::{Action, Aggregator};
 use zkagg_circuit_verifier::steps::{AggregationStep, StepConfig, StepWitness};
+use zkagg_core::aggregate::encoding::{proof_to_json, verifying_key_to_json};
+use zkagg_core::aggregate::AggregateStatement;
 use zkagg_core::formats::snarkjs;
+use zkagg_decider::aggregation::AggregationStatement;
+use zkagg_decider::compress::{compress, load_or_setup};
 use zkagg_folding::commitment::kzg::{write_insecure_ptau, KzgKey};
 use zkagg_folding::frontends::aggregation::{final_check, AggregationFold};
 use zkagg_folding::ivc::{verify, IvcProver, IvcState, KeySource, PublicParams};
@@ -33,9 +42,15 @@ pub struct AggregateOptions {
     pub proofs: PathBuf,
     /// Work directory (checkpoint, outputs).
     pub work: PathBuf,
-    /// Directory of `.ptau` files for the primary commitment key.
+    /// Directory of `.ptau` files for the primary commitment key (used without `decider`).
     pub ptau: PathBuf,
-    /// Write an insecure local `.ptau` into `ptau` when none is there (tests and demos).
+    /// The decider's setup directory: the folding key comes from it, and the folded state can
+    /// be compressed into one Groth16 proof. `None`: fold with a `.ptau` key, no compression.
+    pub decider: Option<PathBuf>,
+    /// With `decider`: compress the folded state at the end.
+    pub compress: bool,
+    /// Make an INSECURE local key when none is there (a `.ptau`, or the decider setup): tests
+    /// and demos only.
     pub insecure_setup: bool,
     /// Require each batch to start from the previous one's `new_root`.
     pub rollup: bool,
@@ -58,7 +73,16 @@ pub struct Summary {
     pub fold_seconds: f64,
     /// The result file.
     pub aggregate_file: PathBuf,
+    /// The compressed proof, when one was made.
+    pub aggregate_proof: Option<PathBuf>,
+    /// Wall time of the decider's proof (witness, Groth16, check), seconds.
+    pub compress_seconds: Option<f64>,
 }
+
+/// The compressed proof in `WORK` (zkagg_core's aggregate JSON).
+pub const AGGREGATE_PROOF_FILE: &str = "aggregate_proof.json";
+/// Its verifying key in `WORK`.
+pub const AGGREGATE_VK_FILE: &str = "aggregate_vk.json";
 
 /// Peak resident memory of this process (Linux `VmHWM`), in MiB.
 pub fn peak_rss_mib() -> Option<f64> {
@@ -204,14 +228,55 @@ pub fn run(opts: &AggregateOptions) -> Result<Summary> {
         key: agg.key.clone(),
         witness: StepWitness::default(),
     };
-    let ptau = opts.ptau.clone();
-    let (insecure, progress) = (opts.insecure_setup, opts.progress);
-    let pp = PublicParams::setup(
-        &AggregationFold(&template),
-        KeySource::Provider(Box::new(move |shape| {
-            primary_key(&ptau, shape.num_vars(), insecure, progress)
-        })),
-    )?;
+    let fold_step = AggregationFold(&template);
+    let statement = AggregationStatement(&agg);
+    let mut decider_report = serde_json::Value::Null;
+    let (pp, decider_setup) = match &opts.decider {
+        Some(dir) => {
+            say(format!("decider setup in {}", dir.display()));
+            let seed = opts.insecure_setup.then(rand::random::<u64>);
+            let (pp, setup, report) = load_or_setup(&fold_step, &statement, dir, seed)?;
+            if report.created {
+                say(format!(
+                    "  made an INSECURE decider setup (tests and demos only): {} constraints, \
+                     R1CS recorded in {:.1} s, keys written in {:.1} s",
+                    report.constraints.unwrap_or(0),
+                    report.record.as_secs_f64(),
+                    report.keys.as_secs_f64()
+                ));
+            } else {
+                say(format!(
+                    "  loaded ({:.1} s){}",
+                    report.keys.as_secs_f64(),
+                    if setup.insecure {
+                        ", INSECURE (seeded)"
+                    } else {
+                        ""
+                    }
+                ));
+            }
+            decider_report = json!({
+                "dir": dir.display().to_string(),
+                "created": report.created,
+                "constraints": report.constraints,
+                "record_seconds": report.record.as_secs_f64(),
+                "keys_seconds": report.keys.as_secs_f64(),
+                "insecure": setup.insecure,
+            });
+            (pp, Some(setup))
+        }
+        None => {
+            let ptau = opts.ptau.clone();
+            let (insecure, progress) = (opts.insecure_setup, opts.progress);
+            let pp = PublicParams::setup(
+                &fold_step,
+                KeySource::Provider(Box::new(move |shape| {
+                    primary_key(&ptau, shape.num_vars(), insecure, progress)
+                })),
+            )?;
+            (pp, None)
+        }
+    };
     say(format!(
         "folding parameters: augmented circuit {} constraints ({} variables), CycleFold {} \
          constraints, set up in {:.1} s",
@@ -334,6 +399,49 @@ pub fn run(opts: &AggregateOptions) -> Result<Summary> {
     ));
     let aggregate_file = opts.work.join("aggregate.bin");
     write_aggregate(&aggregate_file, &pp, vk_hash, &proof_ids, &proof)?;
+    write_inclusion_proofs(&opts.work, &vk, &accepted, &expected.statements_root)?;
+    let (mut aggregate_proof, mut compress_seconds) = (None, None);
+    let mut compress_report = serde_json::Value::Null;
+    if let (Some(setup), true) = (&decider_setup, opts.compress) {
+        say("compressing into one Groth16 proof (the decider)".into());
+        let t = Instant::now();
+        let (agg_proof, agg_vk, times) = compress(&pp, setup, &proof, &statement)?;
+        let seconds = t.elapsed().as_secs_f64();
+        let want = AggregateStatement {
+            count: expected.count,
+            statements_root: expected.statements_root,
+            old_root: expected.roots.map(|r| r.old_root).unwrap_or_default(),
+            new_root: expected.roots.map(|r| r.new_root).unwrap_or_default(),
+        };
+        if agg_proof.statement != want {
+            return Err(Error::Checkpoint(
+                "the compressed proof's statement is not the accepted proofs'".into(),
+            ));
+        }
+        say(format!(
+            "  decider proof in {seconds:.1} s (witness {:.1} s, Groth16 {:.1} s); verified \
+             natively in {:.1} ms",
+            times.witness.as_secs_f64(),
+            times.prove.as_secs_f64(),
+            times.verify.as_secs_f64() * 1e3
+        ));
+        let proof_path = opts.work.join(AGGREGATE_PROOF_FILE);
+        keys::write(&proof_path, proof_to_json(&agg_proof).as_bytes())?;
+        keys::write(
+            &opts.work.join(AGGREGATE_VK_FILE),
+            verifying_key_to_json(&agg_vk).as_bytes(),
+        )?;
+        compress_report = json!({
+            "seconds": seconds,
+            "prepare_seconds": times.prepare.as_secs_f64(),
+            "witness_seconds": times.witness.as_secs_f64(),
+            "prove_seconds": times.prove.as_secs_f64(),
+            "verify_ms": times.verify.as_secs_f64() * 1e3,
+            "proof": proof_path.display().to_string(),
+        });
+        aggregate_proof = Some(proof_path);
+        compress_seconds = Some(seconds);
+    }
     let summary = json!({
         "proofs": accepted.iter().map(|p| p.name.clone()).collect::<Vec<_>>(),
         "rejected": rejected.iter().map(|r| json!({"path": r.path.display().to_string(), "reason": r.reason})).collect::<Vec<_>>(),
@@ -344,6 +452,8 @@ pub fn run(opts: &AggregateOptions) -> Result<Summary> {
         "augmented_constraints": pp.shape.num_cons(),
         "cyclefold_constraints": pp.cf.num_cons(),
         "peak_rss_mib": peak_rss_mib(),
+        "decider_setup": decider_report,
+        "compress": compress_report,
         "vk_hash": zkagg_core::vk_hash::vk_hash_hex(&vk),
         "statement": {
             "count": expected.count,
@@ -365,7 +475,49 @@ pub fn run(opts: &AggregateOptions) -> Result<Summary> {
         steps_this_run: plan.len() - start,
         fold_seconds,
         aggregate_file,
+        aggregate_proof,
+        compress_seconds,
     })
+}
+
+/// Directory in `WORK` of the inclusion proofs: `NAME.json` for each folded proof.
+pub const INCLUSION_DIR: &str = "inclusion";
+
+/// Writes `WORK/inclusion/NAME.json` for every folded proof: its slot in the statement tree and
+/// the siblings that lead to the aggregate's `statements_root` (what a dapp needs to check that
+/// a batch is covered). The tree is rebuilt from the accepted proofs' public inputs and must
+/// have the folded statement's root.
+fn write_inclusion_proofs(
+    work: &Path,
+    vk: &zkagg_core::VerifyingKey,
+    accepted: &[AcceptedProof],
+    root: &ark_bn254::Fr,
+) -> Result<()> {
+    use zkagg_core::statements::{StatementTree, STATEMENT_TREE_DEPTH};
+    let inputs: Vec<Vec<ark_bn254::Fr>> = accepted.iter().map(|p| p.inputs.clone()).collect();
+    let tree = StatementTree::from_statements(
+        STATEMENT_TREE_DEPTH,
+        zkagg_core::vk_hash::vk_hash_field(vk),
+        &inputs,
+    )
+    .map_err(|e| Error::Checkpoint(format!("statement tree: {e}")))?;
+    if tree.root() != *root {
+        return Err(Error::Checkpoint(
+            "the statement tree of the accepted proofs does not have the aggregate's root".into(),
+        ));
+    }
+    let dir = work.join(INCLUSION_DIR);
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    for (i, p) in accepted.iter().enumerate() {
+        let proof = tree
+            .prove(i as u64)
+            .map_err(|e| Error::Checkpoint(format!("statement tree: {e}")))?;
+        keys::write(
+            &dir.join(format!("{}.json", p.name)),
+            proof.to_json().as_bytes(),
+        )?;
+    }
+    Ok(())
 }
 
 /// The folded result: what the decider (and `zkagg verify`) will read.

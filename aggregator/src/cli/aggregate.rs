@@ -21,12 +21,22 @@ pub struct AggregateArgs {
     /// Running the same command again resumes from the checkpoint.
     #[arg(long)]
     pub work: PathBuf,
-    /// Directory of powers-of-tau files (`*_{power}.ptau`, e.g. ppot_0080_20.ptau) for the
-    /// KZG commitment key. Defaults to WORK/../ptau.
+    /// The decider's setup directory (decider.zkey, link key, verifying key): the folding
+    /// key comes from it and the folded proofs are compressed into ONE Groth16 proof
+    /// (WORK/aggregate_proof.json, WORK/aggregate_vk.json). Made there once with
+    /// --insecure-setup, then reused.
+    #[arg(long, conflicts_with = "ptau")]
+    pub decider: Option<PathBuf>,
+    /// With --decider: fold only, do not compress (a later run with the same WORK compresses).
+    #[arg(long, requires = "decider")]
+    pub no_compress: bool,
+    /// Without --decider: directory of powers-of-tau files (`*_{power}.ptau`, e.g.
+    /// ppot_0080_20.ptau) for the KZG commitment key; the result is folded, not compressed.
+    /// Defaults to WORK/../ptau.
     #[arg(long)]
     pub ptau: Option<PathBuf>,
-    /// If no suitable .ptau is found, write an INSECURE local one (its tau comes from this
-    /// machine's RNG; whoever keeps it can forge): for tests and demos only.
+    /// If the key is missing (the decider setup, or a .ptau), make an INSECURE local one (from
+    /// this machine's RNG; whoever keeps its secrets can forge): for tests and demos only.
     #[arg(long)]
     pub insecure_setup: bool,
     /// Fold batches that do not chain (`old_root` of batch i = `new_root` of batch i-1 is
@@ -48,6 +58,8 @@ pub fn run(args: &AggregateArgs, quiet: bool) -> Result<()> {
         proofs: args.proofs.clone(),
         work: args.work.clone(),
         ptau,
+        decider: args.decider.clone(),
+        compress: !args.no_compress,
         insecure_setup: args.insecure_setup,
         rollup: !args.no_rollup,
         progress: !quiet,
@@ -61,5 +73,11 @@ pub fn run(args: &AggregateArgs, quiet: bool) -> Result<()> {
         summary.fold_seconds,
         summary.aggregate_file.display()
     );
+    if let (Some(path), Some(seconds)) = (&summary.aggregate_proof, summary.compress_seconds) {
+        println!(
+            "compressed into one Groth16 proof in {seconds:.1} s; wrote {}",
+            path.display()
+        );
+    }
     Ok(())
 }

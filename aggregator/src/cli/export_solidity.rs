@@ -4,10 +4,17 @@
 //! `verifyProof(uint256[2] a, uint256[2][2] b, uint256[2] c, uint256[N] input)` as snarkjs users
 //! call it, `verify(uint256[8] proof, uint256[N] input)` with zkagg's calldata words, and the key's
 //! `VK_HASH`. Feed it the same key files as `zkagg verify` (snarkjs JSON or arkworks binary).
+//!
+//! Given an aggregate key (`zkagg aggregate --decider`'s `aggregate_vk.json`, recognised by its
+//! `"protocol": "groth16-committed"`) it writes one file with the aggregate verifier
+//! (`verifyAggregate`) and the example rollup contract that inherits it (`settle`, `root`).
 
 use std::path::PathBuf;
 
 use clap::Args;
+use zkagg_solidity_verifier::aggregate::{
+    generate_aggregate_rollup, AggregateOptions, AggregateVerifierParams,
+};
 use zkagg_solidity_verifier::generator::{
     self, Options, DEFAULT_CONTRACT_NAME, DEFAULT_PAIRING_GAS,
 };
@@ -34,8 +41,55 @@ pub struct ExportSolidityArgs {
     pub pairing_gas: u64,
 }
 
+/// Whether `bytes` is an aggregate key in JSON.
+fn is_aggregate_key(bytes: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(bytes)
+        .ok()
+        .and_then(|v| v.get("protocol").and_then(|p| p.as_str()).map(String::from))
+        .is_some_and(|p| p == zkagg_core::aggregate::encoding::PROTOCOL)
+}
+
+/// The aggregate verifier and rollup contracts of an aggregate key.
+fn run_aggregate(args: &ExportSolidityArgs, bytes: &[u8], progress: &Progress) -> Result<()> {
+    let vk = zkagg_core::aggregate::encoding::load_verifying_key(bytes)
+        .map_err(|e| Error::malformed(&args.vk, e))?;
+    let params = AggregateVerifierParams::try_from(&vk).map_err(Error::Solidity)?;
+    let mut options = AggregateOptions::default();
+    if args.contract_name != DEFAULT_CONTRACT_NAME {
+        options.contract_name = args.contract_name.clone();
+    }
+    if args.pairing_gas != DEFAULT_PAIRING_GAS {
+        options.pairing_gas = args.pairing_gas;
+    }
+    let source = generate_aggregate_rollup(&params, &options).map_err(|e| match e {
+        zkagg_solidity_verifier::Error::Core(core) => Error::malformed(&args.vk, core),
+        e @ zkagg_solidity_verifier::Error::ContractName(_) => Error::InvalidOption {
+            option: "--contract-name",
+            problem: e.to_string(),
+        },
+        e @ zkagg_solidity_verifier::Error::PairingGas(_) => Error::InvalidOption {
+            option: "--pairing-gas",
+            problem: e.to_string(),
+        },
+        other => Error::Solidity(other),
+    })?;
+    keys::write(&args.out, source.as_bytes())?;
+    progress.note(format!(
+        "wrote {}: aggregate verifier {} and rollup {} (config {})",
+        args.out.display(),
+        options.contract_name,
+        options.rollup_name,
+        zkagg_core::formats::snarkjs::to_decimal(&vk.config),
+    ));
+    Ok(())
+}
+
 /// Run `zkagg export-solidity`.
 pub fn run(args: &ExportSolidityArgs, progress: &Progress) -> Result<()> {
+    let bytes = keys::read(&args.vk)?;
+    if is_aggregate_key(&bytes) {
+        return run_aggregate(args, &bytes, progress);
+    }
     let vk = verify::load_vk(&args.vk)?;
     let options = Options {
         contract_name: args.contract_name.clone(),

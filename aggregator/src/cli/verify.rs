@@ -3,7 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use zkagg_core::formats::{self, calldata};
+use zkagg_core::aggregate;
+use zkagg_core::formats::{self, calldata, snarkjs};
 use zkagg_core::verifier::PreparedVerifier;
 use zkagg_core::{Fr, Proof, VerifyingKey};
 
@@ -19,9 +20,11 @@ pub struct VerifyArgs {
     /// Proof: snarkjs proof.json or arkworks binary (detected).
     #[arg(long)]
     pub proof: PathBuf,
-    /// Public inputs: snarkjs public.json or arkworks binary (detected).
+    /// Public inputs: snarkjs public.json or arkworks binary (detected). Omitted for an
+    /// aggregate proof (`zkagg aggregate --decider`), which carries its statement: then --vk
+    /// and --proof are aggregate_vk.json and aggregate_proof.json (or their binary forms).
     #[arg(long)]
-    pub public: PathBuf,
+    pub public: Option<PathBuf>,
 }
 
 /// Load a verifying key in any format.
@@ -37,15 +40,43 @@ fn load_public(path: &Path) -> Result<Vec<Fr>> {
     formats::load_public_inputs(&keys::read(path)?).map_err(|e| Error::malformed(path, e))
 }
 
+/// Verify an aggregate proof (one Groth16 proof for a folded run of batches).
+fn run_aggregate(vk_path: &Path, proof_path: &Path) -> Result<i32> {
+    let vk = aggregate::encoding::load_verifying_key(&keys::read(vk_path)?)
+        .map_err(|e| Error::malformed(vk_path, e))?;
+    let proof = aggregate::encoding::load_proof(&keys::read(proof_path)?)
+        .map_err(|e| Error::malformed(proof_path, e))?;
+    let valid =
+        aggregate::verify_aggregate(&vk, &proof).map_err(|e| Error::malformed(proof_path, e))?;
+    if valid {
+        let s = &proof.statement;
+        println!(
+            "valid: the aggregate verifies: {} batch proofs, statements root {}, old root {}, \
+             new root {}",
+            s.count,
+            snarkjs::to_decimal(&s.statements_root),
+            snarkjs::to_decimal(&s.old_root),
+            snarkjs::to_decimal(&s.new_root)
+        );
+        Ok(EXIT_OK)
+    } else {
+        println!("invalid: the aggregate proof does not verify under this key");
+        Ok(EXIT_INVALID)
+    }
+}
+
 /// Run `zkagg verify`: `Ok(EXIT_OK)` valid, `Ok(EXIT_INVALID)` invalid, `Err` malformed.
 pub fn run(args: &VerifyArgs) -> Result<i32> {
+    let Some(public) = &args.public else {
+        return run_aggregate(&args.vk, &args.proof);
+    };
     let vk = load_vk(&args.vk)?;
     let proof = load_proof(&args.proof)?;
-    let inputs = load_public(&args.public)?;
+    let inputs = load_public(public)?;
     let verifier = PreparedVerifier::new(&vk).map_err(|e| Error::malformed(&args.vk, e))?;
     let valid = verifier
         .verify(&proof, &inputs)
-        .map_err(|e| Error::malformed(&args.public, e))?;
+        .map_err(|e| Error::malformed(public, e))?;
     if valid {
         println!(
             "valid: the proof verifies ({} public inputs, vk_hash {})",

@@ -88,3 +88,52 @@ pub struct AggregateStatement {
     /// Rollup state root after (0 outside rollup mode).
     pub new_root: Fr,
 }
+
+impl TryFrom<&zkagg_core::aggregate::AggregateVerifyingKey> for AggregateVerifierParams {
+    type Error = crate::Error;
+
+    /// The contract's parameters of a decider key (`zkagg aggregate`'s `aggregate_vk.json`): it
+    /// must have exactly one plain input, the statement digest `P`.
+    fn try_from(vk: &zkagg_core::aggregate::AggregateVerifyingKey) -> crate::Result<Self> {
+        let [ic1] = vk.ic_plain[..] else {
+            return Err(crate::Error::UnsupportedKey(format!(
+                "an aggregate key has exactly one plain input (the statement digest), this one \
+                 has {}",
+                vk.ic_plain.len()
+            )));
+        };
+        Ok(Self {
+            alpha1: vk.alpha1,
+            beta2: vk.beta2,
+            gamma2: vk.gamma2,
+            delta2: vk.delta2,
+            ic0: vk.ic0,
+            ic1,
+            k_gamma2: vk.k_gamma2,
+            config: vk.config,
+        })
+    }
+}
+
+/// A decider proof of `zkagg_core` (`aggregate_proof.json`) as the contract's two arguments.
+pub fn call_arguments(
+    proof: &zkagg_core::aggregate::AggregateProof,
+) -> (AggregateProof, AggregateStatement) {
+    (
+        AggregateProof {
+            a: proof.a,
+            b: proof.b,
+            c: proof.c,
+            pi: proof.pi,
+        },
+        AggregateStatement {
+            comm_n: proof.c_running,
+            comm_f: proof.c_fresh,
+            alpha: proof.alpha,
+            count: proof.statement.count,
+            statements_root: proof.statement.statements_root,
+            old_root: proof.statement.old_root,
+            new_root: proof.statement.new_root,
+        },
+    )
+}
