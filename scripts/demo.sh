@@ -40,9 +40,17 @@ quietly target/demo-build-wasm.log bash scripts/build-wasm.sh
 zkagg=target/release/zkagg
 mark "build (CLI, wasm verifier)"
 
-say "trusted setup of the batch circuit (single-party, fresh OS randomness)"
+# The batch keys and the decider setup (which depends on the batch key) are made on the first run
+# and reused by later ones (target/demo-keys, target/decider); delete them to start afresh.
 rm -rf "$out" && mkdir -p "$out"
-$zkagg setup --out-dir "$out/keys"
+if [ ! -f target/demo-keys/verification_key.json ]; then
+  say "trusted setup of the batch circuit (single-party, fresh OS randomness; reused by later runs)"
+  rm -rf target/demo-keys
+  $zkagg setup --out-dir target/demo-keys
+else
+  say "batch circuit keys from an earlier run (target/demo-keys)"
+fi
+cp -r target/demo-keys "$out/keys"
 mark "batch circuit setup"
 
 for i in $(seq 1 "$batches"); do

@@ -56,18 +56,22 @@ fn run(sol: &str, proof_path: &str) -> Result<bool, String> {
     );
     let (p, statement) = call_arguments(&proof);
     let call = settle_call(&p, &statement);
+    let t = std::time::Instant::now();
     let settled = evm
         .call(deployed.address, &call)
         .map_err(|e| e.to_string())?;
+    let elapsed = t.elapsed();
     if let Err(e) = settled.output() {
         println!("refused: settle reverted ({e})");
         return Ok(false);
     }
     println!(
-        "settle({} batches): accepted, {} gas for the transaction ({} bytes of calldata); root {}",
+        "settle({} batches): accepted, {} gas for the transaction ({} bytes of calldata, {:.1} ms \
+         in revm); root {}",
         proof.statement.count,
         settled.gas.tx,
         call.len(),
+        elapsed.as_secs_f64() * 1e3,
         root(&mut evm)?
     );
     if root(&mut evm)? != word_to_hex(&field_to_word(&proof.statement.new_root)) {
