@@ -48,6 +48,9 @@ pub enum Error {
     /// The folding engine failed.
     #[error("folding: {0}")]
     Folding(#[from] zkagg_folding::Error),
+    /// The service failed to start or run.
+    #[error("serve: {0}")]
+    Service(String),
     /// The decider (its setup, proof or check) failed.
     #[error("decider: {0}")]
     Decider(#[from] zkagg_decider::Error),

@@ -18,6 +18,7 @@ mod export_solidity;
 mod progress;
 mod prove;
 mod prove_batch;
+mod serve;
 mod setup;
 mod verify;
 
@@ -79,6 +80,9 @@ pub enum Command {
     /// Fold a directory of batch proofs into one IVC proof (Nova + CycleFold): every proof is
     /// verified first, a checkpoint is written after every fold, and the same command resumes.
     Aggregate(aggregate::AggregateArgs),
+    /// Run the aggregator service: batch proving jobs for volunteers over HTTP (`/v1`), every
+    /// submission checked natively before it is accepted, state in a durable SQLite store.
+    Serve(serve::ServeArgs),
 }
 
 /// Parse the process arguments, run, and return the exit code.
@@ -111,6 +115,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::ExportSolidity(args) => export_solidity::run(&args, &progress).map(|()| EXIT_OK),
         Command::Prove(args) => prove::run(&args, &progress),
         Command::Aggregate(args) => aggregate::run(&args, cli.quiet).map(|()| EXIT_OK),
+        Command::Serve(args) => serve::run(&args, cli.quiet).map(|()| EXIT_OK),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,315 @@
+//! # zkagg-service: the aggregator service
+//!
+//! Hands batch proving jobs to volunteers (browser tabs, native provers), checks every
+//! submission natively before accepting it, and keeps every state change in a durable store.
+//! See `docs/design/service.md`.
+//!
+//! - [`sequencer`]: the rollup's account tree; cuts batches in order, one job each (the witness
+//!   as a content-addressed artifact, the expected public inputs).
+//! - [`jobs`]: the job state machine and the typed rejection reasons.
+//! - [`store`]: SQLite (WAL, `synchronous = FULL`), embedded migrations; one transaction per
+//!   state change, committed before the request is answered.
+//! - [`submit`]: checking a submission (key, public inputs, pairing) and the idempotency key.
+//! - [`api`]: the HTTP/JSON API under `/v1` (axum) with its OpenAPI document, artifacts with
+//!   Range requests and the COOP/COEP headers of the threaded browser prover, `/metrics`,
+//!   `/healthz`, admin routes behind a token.
+//!
+//! Still to come (issue 11): rounds (folding and compressing accepted proofs with
+//! `zkagg-folding` and `zkagg-decider`), settlement on a local chain, the PostgreSQL back end,
+//! the native volunteer.
+#![forbid(unsafe_code)]
+
+pub mod api;
+pub mod error;
+pub mod jobs;
+pub mod sequencer;
+pub mod store;
+pub mod submit;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use serde::Serialize;
+use utoipa::ToSchema;
+use zkagg_core::batch::BatchParams;
+use zkagg_core::verifier::PreparedVerifier;
+use zkagg_core::VerifyingKey;
+
+pub use error::{Error, Result};
+use jobs::{Rejection, RejectionCode};
+use sequencer::{write_artifact, Sequencer};
+use store::{JobView, Recorded, Store};
+use submit::{check_submission, parse_submission, SubmitRequest};
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// How the service runs.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Directory of the database (`service.db`) and the artifacts (`artifacts/`).
+    pub data_dir: PathBuf,
+    /// Lease duration; a heartbeat extends it by as much.
+    pub lease_ms: u64,
+    /// Leases of one job before it is given up.
+    pub max_attempts: u64,
+    /// Largest request body accepted (a submission is ~1 KB).
+    pub max_body_bytes: usize,
+    /// Token of the admin routes (`Authorization: Bearer ...`); `None` disables them.
+    pub admin_token: Option<String>,
+    /// Seed of the genesis state on first start (`None`: the OS RNG).
+    pub genesis_seed: Option<u64>,
+}
+
+impl Config {
+    /// Defaults for `data_dir`: 5-minute leases, 3 attempts, 64 KiB bodies, no admin token.
+    pub fn new(data_dir: PathBuf) -> Self {
+        Self {
+            data_dir,
+            lease_ms: 5 * 60 * 1000,
+            max_attempts: 3,
+            max_body_bytes: 64 * 1024,
+            admin_token: None,
+            genesis_seed: None,
+        }
+    }
+}
+
+/// The batch circuit's keys the service hands out and checks against.
+pub struct BatchKeys {
+    /// The batch shape.
+    pub params: BatchParams,
+    /// The verifying key every submission must verify under.
+    pub verifying_key: VerifyingKey,
+    /// The proving key's bytes (served as an artifact to volunteers).
+    pub proving_key: Vec<u8>,
+}
+
+/// A fresh lease: the job and where to get what proving it needs.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct LeaseGrant {
+    /// The job.
+    pub job: JobView,
+    /// The lease (send it with heartbeats, release and the submission).
+    pub lease_id: String,
+    /// The batch shape (transfers, tree depth).
+    #[schema(value_type = Object)]
+    pub params: BatchParams,
+    /// `/artifacts/{sha256}` of the proving key.
+    pub proving_key: String,
+    /// `/artifacts/{sha256}` of the batch witness.
+    pub witness: String,
+    /// The key's `vk_hash` (hex).
+    pub vk_hash: String,
+}
+
+/// The answer to a submission.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct SubmitOutcome {
+    /// `accepted` (anything else is an error response with a rejection).
+    pub verdict: String,
+    /// Whether this exact proof had been submitted before (then nothing changed).
+    pub duplicate: bool,
+    /// The job after the submission.
+    pub job: JobView,
+}
+
+/// The service.
+pub struct Service {
+    /// The store.
+    pub store: Store,
+    /// The configuration.
+    pub config: Config,
+    params: BatchParams,
+    verifier: PreparedVerifier,
+    vk_hash: String,
+    proving_key_sha256: String,
+    sequencer: tokio::sync::Mutex<Sequencer>,
+}
+
+impl Service {
+    /// Opens the store in `config.data_dir`, publishes the proving key as an artifact, rebuilds
+    /// the sequencer's tree and decides every submission a crash left pending.
+    pub async fn open(config: Config, keys: BatchKeys) -> Result<Arc<Self>> {
+        std::fs::create_dir_all(&config.data_dir).map_err(|e| Error::io(&config.data_dir, e))?;
+        let store = Store::open(&config.data_dir.join("service.db")).await?;
+        let artifacts = config.data_dir.join("artifacts");
+        std::fs::create_dir_all(&artifacts).map_err(|e| Error::io(&artifacts, e))?;
+        let proving_key_sha256 = write_artifact(&artifacts, &keys.proving_key)?;
+        store
+            .put_artifact(
+                &proving_key_sha256,
+                "proving_key",
+                keys.proving_key.len() as u64,
+                now_ms(),
+            )
+            .await?;
+        let verifier = PreparedVerifier::new(&keys.verifying_key)
+            .map_err(|e| Error::Config(format!("verifying key: {e}")))?;
+        let vk_hash = zkagg_core::vk_hash::vk_hash_hex(&keys.verifying_key);
+        let sequencer =
+            Sequencer::open(&store, keys.params, artifacts, config.genesis_seed).await?;
+        let service = Arc::new(Self {
+            store,
+            config,
+            params: keys.params,
+            verifier,
+            vk_hash,
+            proving_key_sha256,
+            sequencer: tokio::sync::Mutex::new(sequencer),
+        });
+        service.recover().await?;
+        Ok(service)
+    }
+
+    /// Decides the submissions stored as pending before a crash (their proofs were stored
+    /// before the crash; nothing accepted is lost, nothing unchecked is accepted).
+    async fn recover(&self) -> Result<()> {
+        for (job_id, submission_id, proof, inputs) in self.store.pending_submissions().await? {
+            let job = self.store.job(&job_id).await?;
+            let verdict = match parse_submission(&SubmitRequest {
+                lease_id: String::new(),
+                proof: serde_json::from_str(&proof).unwrap_or(serde_json::Value::Null),
+                public_inputs: serde_json::from_str(&inputs).unwrap_or(serde_json::Value::Null),
+                vk_hash: None,
+            }) {
+                Ok(parsed) => check_submission(&self.verifier, &self.vk_hash, &job, &parsed),
+                Err(r) => Err(r),
+            };
+            self.store
+                .finish_submission(
+                    &job_id,
+                    &submission_id,
+                    &verdict,
+                    now_ms(),
+                    self.config.max_attempts,
+                )
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// The key's `vk_hash` (hex).
+    pub fn vk_hash(&self) -> &str {
+        &self.vk_hash
+    }
+
+    /// Number of batches the sequencer has cut.
+    pub async fn batches(&self) -> u64 {
+        self.sequencer.lock().await.batches()
+    }
+
+    /// Cuts `count` random valid batches (the demo generator) and queues their jobs.
+    pub async fn generate(&self, count: u64) -> Result<Vec<String>> {
+        self.sequencer
+            .lock()
+            .await
+            .generate(&self.store, count)
+            .await
+    }
+
+    /// Leases the oldest waiting job to `volunteer`.
+    pub async fn lease(&self, volunteer: &str) -> Result<Option<LeaseGrant>> {
+        let lease_id = format!("{:032x}", rand::random::<u128>());
+        let lease = self
+            .store
+            .lease(
+                volunteer,
+                &lease_id,
+                now_ms(),
+                self.config.lease_ms,
+                self.config.max_attempts,
+            )
+            .await?;
+        Ok(lease.map(|l| LeaseGrant {
+            witness: format!("/artifacts/{}", l.job.witness_sha256),
+            job: l.job,
+            lease_id: l.lease_id,
+            params: self.params,
+            proving_key: format!("/artifacts/{}", self.proving_key_sha256),
+            vk_hash: self.vk_hash.clone(),
+        }))
+    }
+
+    /// Extends a lease (and records progress in `[0, 1]`).
+    pub async fn heartbeat(
+        &self,
+        job_id: &str,
+        lease_id: &str,
+        progress: Option<f64>,
+    ) -> Result<JobView> {
+        if let Some(p) = progress {
+            if !(0.0..=1.0).contains(&p) {
+                return Err(Error::Rejected(Rejection::new(
+                    RejectionCode::Malformed,
+                    format!("progress: {p} is not in [0, 1]"),
+                )));
+            }
+        }
+        self.store
+            .heartbeat(job_id, lease_id, progress, now_ms(), self.config.lease_ms)
+            .await
+    }
+
+    /// Gives a lease back.
+    pub async fn release(&self, job_id: &str, lease_id: &str) -> Result<JobView> {
+        self.store.release(job_id, lease_id, now_ms()).await
+    }
+
+    /// Takes a submission: parses it (malformed: refused, nothing stored), stores it before
+    /// checking it (a repeat returns the first verdict), checks it natively and stores the
+    /// verdict. A rejected submission re-queues the job.
+    pub async fn submit(&self, job_id: &str, request: &SubmitRequest) -> Result<SubmitOutcome> {
+        let parsed = parse_submission(request).map_err(Error::Rejected)?;
+        let recorded = self
+            .store
+            .record_submission(
+                job_id,
+                &request.lease_id,
+                &parsed.id(job_id),
+                &parsed.proof_json(),
+                &parsed.inputs_json(),
+                now_ms(),
+            )
+            .await?;
+        match recorded {
+            Recorded::Duplicate(Some(Ok(()))) => Ok(SubmitOutcome {
+                verdict: "accepted".into(),
+                duplicate: true,
+                job: self.store.job(job_id).await?,
+            }),
+            Recorded::Duplicate(Some(Err(rejection))) => Err(Error::Rejected(rejection)),
+            Recorded::Duplicate(None) => Err(Error::Rejected(Rejection::new(
+                RejectionCode::WrongState,
+                "this proof is being checked; ask again",
+            ))),
+            Recorded::Fresh => {
+                let job = self.store.job(job_id).await?;
+                let verdict = check_submission(&self.verifier, &self.vk_hash, &job, &parsed);
+                let job = self
+                    .store
+                    .finish_submission(
+                        job_id,
+                        &parsed.id(job_id),
+                        &verdict,
+                        now_ms(),
+                        self.config.max_attempts,
+                    )
+                    .await?;
+                match verdict {
+                    Ok(()) => Ok(SubmitOutcome {
+                        verdict: "accepted".into(),
+                        duplicate: false,
+                        job,
+                    }),
+                    Err(rejection) => Err(Error::Rejected(rejection)),
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,146 @@
+//! The sequencer: holds the rollup's account tree, cuts batches in order and makes one job per
+//! batch (its witness as a content-addressed artifact, its expected public inputs).
+//!
+//! The tree is never stored whole: it is the genesis (drawn from a seed kept in the store's
+//! `meta`) with every stored batch's transfers applied in order, replayed on start and checked
+//! against each batch's stored `new_root`. A batch's row, its job and its witness artifact are
+//! written before the in-memory tree moves on, so a crash at any point loses no batch.
+
+use std::path::{Path, PathBuf};
+
+use ark_serialize::CanonicalSerialize;
+use rand::rngs::OsRng;
+use rand::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+use sha2::{Digest, Sha256};
+use zkagg_core::batch::{
+    random_batch, random_genesis_and_batch, AccountTree, BatchParams, Transfer,
+};
+use zkagg_core::formats::snarkjs;
+
+use crate::store::{NewBatch, Store};
+use crate::{now_ms, Error, Result};
+
+/// `meta` key of the genesis seed.
+const GENESIS_SEED: &str = "genesis_seed";
+
+/// The sequencer's in-memory state.
+pub struct Sequencer {
+    params: BatchParams,
+    tree: AccountTree,
+    next_index: u64,
+    artifacts: PathBuf,
+}
+
+/// Hex SHA-256.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Writes `bytes` to `dir/<sha256>` (temporary file, fsync, rename) unless it is there.
+pub fn write_artifact(dir: &Path, bytes: &[u8]) -> Result<String> {
+    use std::io::Write;
+    let sha = sha256_hex(bytes);
+    let path = dir.join(&sha);
+    if !path.exists() {
+        let tmp = dir.join(format!("{sha}.tmp"));
+        let mut f = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+        f.write_all(bytes).map_err(|e| Error::io(&tmp, e))?;
+        f.sync_all().map_err(|e| Error::io(&tmp, e))?;
+        std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))?;
+    }
+    Ok(sha)
+}
+
+impl Sequencer {
+    /// Rebuilds the tree from the store (a fresh genesis on first start, from `seed` when given,
+    /// else from the OS RNG).
+    pub async fn open(
+        store: &Store,
+        params: BatchParams,
+        artifacts: PathBuf,
+        seed: Option<u64>,
+    ) -> Result<Self> {
+        let seed = seed.unwrap_or_else(rand::random::<u64>);
+        let seed: u64 = store
+            .meta_init(GENESIS_SEED, &seed.to_string())
+            .await?
+            .parse()
+            .map_err(|_| Error::Store("meta genesis_seed is not a u64".into()))?;
+        let (mut tree, _) =
+            random_genesis_and_batch(&params, &mut ChaCha20Rng::seed_from_u64(seed))
+                .map_err(|e| Error::Sequencer(format!("genesis: {e}")))?;
+        let batches = store.batches().await?;
+        for (i, b) in batches.iter().enumerate() {
+            if b.batch_index != i as u64 {
+                return Err(Error::Store(format!(
+                    "batch {} is missing (found {})",
+                    i, b.batch_index
+                )));
+            }
+            let transfers: Vec<Transfer> = serde_json::from_str(&b.transfers)
+                .map_err(|e| Error::Store(format!("batch {i}: transfers: {e}")))?;
+            let (statement, _) = tree
+                .apply_batch(&params, &transfers)
+                .map_err(|e| Error::Store(format!("batch {i} does not replay: {e}")))?;
+            if snarkjs::to_decimal(&statement.new_root) != b.public_inputs[1] {
+                return Err(Error::Store(format!(
+                    "batch {i} replays to another new_root than stored"
+                )));
+            }
+        }
+        std::fs::create_dir_all(&artifacts).map_err(|e| Error::io(&artifacts, e))?;
+        Ok(Self {
+            params,
+            tree,
+            next_index: batches.len() as u64,
+            artifacts,
+        })
+    }
+
+    /// Number of batches cut so far.
+    pub fn batches(&self) -> u64 {
+        self.next_index
+    }
+
+    /// Cuts `count` batches of random valid transfers (the demo generator) and queues a job for
+    /// each. Returns the new jobs' ids.
+    pub async fn generate(&mut self, store: &Store, count: u64) -> Result<Vec<String>> {
+        let mut rng =
+            ChaCha20Rng::from_rng(OsRng).map_err(|e| Error::Sequencer(format!("OS RNG: {e}")))?;
+        let mut ids = Vec::new();
+        for _ in 0..count {
+            let transfers = random_batch(&self.tree, &self.params, &mut rng)
+                .map_err(|e| Error::Sequencer(e.to_string()))?;
+            let mut next = self.tree.clone();
+            let (statement, witness) = next
+                .apply_batch(&self.params, &transfers)
+                .map_err(|e| Error::Sequencer(e.to_string()))?;
+            let mut bytes = Vec::new();
+            witness
+                .serialize_compressed(&mut bytes)
+                .map_err(|e| Error::Sequencer(format!("witness encoding: {e}")))?;
+            let sha = write_artifact(&self.artifacts, &bytes)?;
+            let inputs = statement.public_inputs();
+            let batch = NewBatch {
+                batch_index: self.next_index,
+                public_inputs: [
+                    snarkjs::to_decimal(&inputs[0]),
+                    snarkjs::to_decimal(&inputs[1]),
+                    snarkjs::to_decimal(&inputs[2]),
+                ],
+                transfers: serde_json::to_string(&transfers)
+                    .map_err(|e| Error::Sequencer(format!("transfers encoding: {e}")))?,
+                witness_sha256: sha,
+                witness_size: bytes.len() as u64,
+            };
+            ids.push(store.insert_batch(&batch, now_ms()).await?);
+            self.tree = next;
+            self.next_index += 1;
+        }
+        Ok(ids)
+    }
+}

@@ -1,0 +1,635 @@
+//! The durable store (SQLite in WAL mode, `synchronous = FULL`): every state change is one
+//! transaction, committed before the request that caused it is answered. Migrations are embedded
+//! (`migrations/`) and run on open.
+//!
+//! SQLite serialises writers; the pool holds one connection, so transactions never race each
+//! other for the write lock (no `SQLITE_BUSY` under load) and "lease the oldest queued job" is
+//! atomic. The PostgreSQL back end for replicas (row locks with `FOR UPDATE SKIP LOCKED`) will
+//! implement the same methods over the same migrations.
+
+use std::path::Path;
+use std::str::FromStr;
+
+use serde::Serialize;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Row, Sqlite, SqlitePool, Transaction};
+use utoipa::ToSchema;
+
+use crate::jobs::{JobState, Rejection, RejectionCode};
+use crate::{Error, Result};
+
+/// The embedded migrations.
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// A batch as the sequencer stores it.
+#[derive(Clone, Debug)]
+pub struct NewBatch {
+    /// Its index in the rollup (0 for the first).
+    pub batch_index: u64,
+    /// `[old_root, new_root, tx_commitment]` as decimal strings.
+    pub public_inputs: [String; 3],
+    /// The transfers (JSON), replayed to rebuild the tree.
+    pub transfers: String,
+    /// The witness artifact's SHA-256 (hex) and size.
+    pub witness_sha256: String,
+    /// Its size in bytes.
+    pub witness_size: u64,
+}
+
+/// A stored batch.
+#[derive(Clone, Debug)]
+pub struct BatchRow {
+    /// Its index.
+    pub batch_index: u64,
+    /// Its expected public inputs (decimal strings).
+    pub public_inputs: [String; 3],
+    /// Its transfers (JSON).
+    pub transfers: String,
+    /// Its witness artifact.
+    pub witness_sha256: String,
+}
+
+/// A job as the API shows it.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct JobView {
+    /// The job's id (`batch-<index>`).
+    pub id: String,
+    /// The batch it proves.
+    pub batch_index: u64,
+    /// Its state.
+    pub state: JobState,
+    /// How many times it was leased.
+    pub attempts: u64,
+    /// The current lease's deadline (milliseconds since the Unix epoch), while leased.
+    pub lease_expires_at: Option<u64>,
+    /// The last progress a heartbeat reported (0 to 1).
+    pub progress: Option<f64>,
+    /// The last rejection or expiry, if any.
+    pub last_reason: Option<String>,
+    /// The expected public inputs `[old_root, new_root, tx_commitment]`.
+    pub public_inputs: Vec<String>,
+    /// The witness artifact (`/artifacts/{sha256}`).
+    pub witness_sha256: String,
+}
+
+/// What a fresh lease hands out.
+#[derive(Clone, Debug)]
+pub struct Lease {
+    /// The job.
+    pub job: JobView,
+    /// The lease's id (needed for heartbeats, release and the submission).
+    pub lease_id: String,
+}
+
+/// The outcome of recording a submission.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Recorded {
+    /// New: stored as pending and the job moved to `verifying`; check it, then finish it.
+    Fresh,
+    /// The same proof was submitted before: its verdict (`Ok` accepted, `Err` its rejection),
+    /// or `None` while it is still being checked.
+    Duplicate(Option<std::result::Result<(), Rejection>>),
+}
+
+/// Job counts by state.
+#[derive(Clone, Debug, Default, Serialize, ToSchema)]
+pub struct Counts {
+    /// Queued jobs.
+    pub queued: u64,
+    /// Leased jobs.
+    pub leased: u64,
+    /// Jobs whose submission is being checked.
+    pub verifying: u64,
+    /// Jobs with an accepted proof.
+    pub accepted: u64,
+    /// Jobs given up.
+    pub failed: u64,
+    /// Rejected submissions.
+    pub rejected_submissions: u64,
+}
+
+/// The store.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+fn rejected(code: RejectionCode, message: impl Into<String>) -> Error {
+    Error::Rejected(Rejection::new(code, message))
+}
+
+async fn event(
+    tx: &mut Transaction<'_, Sqlite>,
+    job_id: &str,
+    kind: &str,
+    detail: Option<&str>,
+    now: u64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO events (job_id, seq, kind, detail, at) VALUES (?1, \
+         (SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE job_id = ?1), ?2, ?3, ?4)",
+    )
+    .bind(job_id)
+    .bind(kind)
+    .bind(detail)
+    .bind(now as i64)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// One job with its batch's public inputs and witness.
+const JOB_QUERY: &str = "SELECT j.id, j.batch_index, j.state, j.attempts, j.lease_expires_at, \
+    j.progress, j.last_reason, b.old_root, b.new_root, b.tx_commitment, b.witness_sha256, \
+    j.lease_id FROM jobs j JOIN batches b ON b.batch_index = j.batch_index WHERE j.id = ?";
+
+fn job_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<(JobView, Option<String>)> {
+    let state: String = row.try_get("state")?;
+    let view = JobView {
+        id: row.try_get("id")?,
+        batch_index: row.try_get::<i64, _>("batch_index")? as u64,
+        state: JobState::parse(&state)
+            .ok_or_else(|| Error::Store(format!("unknown job state {state:?}")))?,
+        attempts: row.try_get::<i64, _>("attempts")? as u64,
+        lease_expires_at: row
+            .try_get::<Option<i64>, _>("lease_expires_at")?
+            .map(|t| t as u64),
+        progress: row.try_get("progress")?,
+        last_reason: row.try_get("last_reason")?,
+        public_inputs: vec![
+            row.try_get("old_root")?,
+            row.try_get("new_root")?,
+            row.try_get("tx_commitment")?,
+        ],
+        witness_sha256: row.try_get("witness_sha256")?,
+    };
+    Ok((view, row.try_get("lease_id")?))
+}
+
+impl Store {
+    /// Opens (creating if needed) the database file and runs the migrations.
+    pub async fn open(path: &Path) -> Result<Self> {
+        let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await?;
+        MIGRATOR.run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    /// A `meta` value.
+    pub async fn meta(&self, key: &str) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = ?")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    /// Sets a `meta` value once: returns the stored value (the existing one if it was set).
+    pub async fn meta_init(&self, key: &str, value: &str) -> Result<String> {
+        sqlx::query("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING")
+            .bind(key)
+            .bind(value)
+            .execute(&self.pool)
+            .await?;
+        self.meta(key)
+            .await?
+            .ok_or_else(|| Error::Store(format!("meta {key} vanished")))
+    }
+
+    /// Records an artifact (idempotent).
+    pub async fn put_artifact(&self, sha256: &str, kind: &str, size: u64, now: u64) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO artifacts (sha256, kind, size, created_at) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (sha256) DO NOTHING",
+        )
+        .bind(sha256)
+        .bind(kind)
+        .bind(size as i64)
+        .bind(now as i64)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Whether an artifact is known.
+    pub async fn has_artifact(&self, sha256: &str) -> Result<bool> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM artifacts WHERE sha256 = ?")
+            .bind(sha256)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n > 0)
+    }
+
+    /// Stores a batch and its queued job in one transaction.
+    pub async fn insert_batch(&self, b: &NewBatch, now: u64) -> Result<String> {
+        let job_id = format!("batch-{}", b.batch_index);
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO artifacts (sha256, kind, size, created_at) VALUES (?, 'witness', ?, ?) \
+             ON CONFLICT (sha256) DO NOTHING",
+        )
+        .bind(&b.witness_sha256)
+        .bind(b.witness_size as i64)
+        .bind(now as i64)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO batches (batch_index, old_root, new_root, tx_commitment, transfers, \
+             witness_sha256, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(b.batch_index as i64)
+        .bind(&b.public_inputs[0])
+        .bind(&b.public_inputs[1])
+        .bind(&b.public_inputs[2])
+        .bind(&b.transfers)
+        .bind(&b.witness_sha256)
+        .bind(now as i64)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO jobs (id, batch_index, state, attempts, updated_at) \
+             VALUES (?, ?, 'queued', 0, ?)",
+        )
+        .bind(&job_id)
+        .bind(b.batch_index as i64)
+        .bind(now as i64)
+        .execute(&mut *tx)
+        .await?;
+        event(&mut tx, &job_id, "queued", None, now).await?;
+        tx.commit().await?;
+        Ok(job_id)
+    }
+
+    /// Every batch, in order (to rebuild the sequencer's tree).
+    pub async fn batches(&self) -> Result<Vec<BatchRow>> {
+        let rows = sqlx::query(
+            "SELECT batch_index, old_root, new_root, tx_commitment, transfers, witness_sha256 \
+             FROM batches ORDER BY batch_index",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(BatchRow {
+                    batch_index: r.try_get::<i64, _>("batch_index")? as u64,
+                    public_inputs: [
+                        r.try_get("old_root")?,
+                        r.try_get("new_root")?,
+                        r.try_get("tx_commitment")?,
+                    ],
+                    transfers: r.try_get("transfers")?,
+                    witness_sha256: r.try_get("witness_sha256")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn job_in(
+        tx: &mut Transaction<'_, Sqlite>,
+        id: &str,
+    ) -> Result<(JobView, Option<String>)> {
+        let row = sqlx::query(JOB_QUERY)
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?
+            .ok_or_else(|| rejected(RejectionCode::NotFound, format!("no job {id:?}")))?;
+        job_from_row(&row)
+    }
+
+    /// One job.
+    pub async fn job(&self, id: &str) -> Result<JobView> {
+        let mut tx = self.pool.begin().await?;
+        let (job, _) = Self::job_in(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(job)
+    }
+
+    /// Expired leases go back to the queue, or to `failed` after `max_attempts`.
+    async fn expire(tx: &mut Transaction<'_, Sqlite>, now: u64, max_attempts: u64) -> Result<()> {
+        let expired: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT id, attempts FROM jobs WHERE state = 'leased' AND lease_expires_at <= ?",
+        )
+        .bind(now as i64)
+        .fetch_all(&mut **tx)
+        .await?;
+        for (id, attempts) in expired {
+            let give_up = attempts as u64 >= max_attempts;
+            let state = if give_up { "failed" } else { "queued" };
+            let reason = format!("lease expired (attempt {attempts} of {max_attempts})");
+            sqlx::query(
+                "UPDATE jobs SET state = ?, lease_id = NULL, leased_by = NULL, \
+                 lease_expires_at = NULL, last_reason = ?, updated_at = ? WHERE id = ?",
+            )
+            .bind(state)
+            .bind(&reason)
+            .bind(now as i64)
+            .bind(&id)
+            .execute(&mut **tx)
+            .await?;
+            event(
+                tx,
+                &id,
+                if give_up { "failed" } else { "expired" },
+                Some(&reason),
+                now,
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Leases the oldest queued job (expired leases are re-queued first) to `volunteer`.
+    pub async fn lease(
+        &self,
+        volunteer: &str,
+        lease_id: &str,
+        now: u64,
+        lease_ms: u64,
+        max_attempts: u64,
+    ) -> Result<Option<Lease>> {
+        let mut tx = self.pool.begin().await?;
+        Self::expire(&mut tx, now, max_attempts).await?;
+        let next: Option<String> = sqlx::query_scalar(
+            "SELECT id FROM jobs WHERE state = 'queued' ORDER BY batch_index LIMIT 1",
+        )
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(id) = next else {
+            tx.commit().await?;
+            return Ok(None);
+        };
+        sqlx::query(
+            "UPDATE jobs SET state = 'leased', lease_id = ?, leased_by = ?, lease_expires_at = ?, \
+             attempts = attempts + 1, progress = 0, updated_at = ? WHERE id = ?",
+        )
+        .bind(lease_id)
+        .bind(volunteer)
+        .bind((now + lease_ms) as i64)
+        .bind(now as i64)
+        .bind(&id)
+        .execute(&mut *tx)
+        .await?;
+        event(&mut tx, &id, "leased", Some(volunteer), now).await?;
+        let (job, _) = Self::job_in(&mut tx, &id).await?;
+        tx.commit().await?;
+        Ok(Some(Lease {
+            job,
+            lease_id: lease_id.to_string(),
+        }))
+    }
+
+    /// Checks that `lease_id` is the live lease of a leased job.
+    fn check_lease(job: &JobView, current: Option<&str>, lease_id: &str, now: u64) -> Result<()> {
+        if job.state != JobState::Leased {
+            return Err(rejected(
+                RejectionCode::StaleLease,
+                format!("job {} is {}, not leased", job.id, job.state.as_str()),
+            ));
+        }
+        if current != Some(lease_id) {
+            return Err(rejected(
+                RejectionCode::StaleLease,
+                format!("lease {lease_id:?} is not job {}'s current lease", job.id),
+            ));
+        }
+        if job.lease_expires_at.is_some_and(|t| t <= now) {
+            return Err(rejected(
+                RejectionCode::StaleLease,
+                format!("the lease of job {} has expired", job.id),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Extends a live lease and records progress.
+    pub async fn heartbeat(
+        &self,
+        id: &str,
+        lease_id: &str,
+        progress: Option<f64>,
+        now: u64,
+        lease_ms: u64,
+    ) -> Result<JobView> {
+        let mut tx = self.pool.begin().await?;
+        let (job, current) = Self::job_in(&mut tx, id).await?;
+        Self::check_lease(&job, current.as_deref(), lease_id, now)?;
+        sqlx::query(
+            "UPDATE jobs SET lease_expires_at = ?, progress = COALESCE(?, progress), \
+             updated_at = ? WHERE id = ?",
+        )
+        .bind((now + lease_ms) as i64)
+        .bind(progress)
+        .bind(now as i64)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        let (job, _) = Self::job_in(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(job)
+    }
+
+    /// Gives a live lease back: the job is queued again (this attempt does not count).
+    pub async fn release(&self, id: &str, lease_id: &str, now: u64) -> Result<JobView> {
+        let mut tx = self.pool.begin().await?;
+        let (job, current) = Self::job_in(&mut tx, id).await?;
+        Self::check_lease(&job, current.as_deref(), lease_id, now)?;
+        sqlx::query(
+            "UPDATE jobs SET state = 'queued', lease_id = NULL, leased_by = NULL, \
+             lease_expires_at = NULL, attempts = attempts - 1, progress = NULL, updated_at = ? \
+             WHERE id = ?",
+        )
+        .bind(now as i64)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        event(&mut tx, id, "released", None, now).await?;
+        let (job, _) = Self::job_in(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(job)
+    }
+
+    /// Records a submission before it is checked: a repeat of a known submission returns its
+    /// verdict; otherwise the lease must be live, the proof is stored as `pending` and the job
+    /// moves to `verifying`.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn record_submission(
+        &self,
+        id: &str,
+        lease_id: &str,
+        submission_id: &str,
+        proof_json: &str,
+        inputs_json: &str,
+        now: u64,
+    ) -> Result<Recorded> {
+        let mut tx = self.pool.begin().await?;
+        let (job, current) = Self::job_in(&mut tx, id).await?;
+        let known: Option<(String, Option<String>)> =
+            sqlx::query_as("SELECT verdict, reason FROM submissions WHERE id = ? AND job_id = ?")
+                .bind(submission_id)
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if let Some((verdict, reason)) = known {
+            tx.commit().await?;
+            return Ok(Recorded::Duplicate(match verdict.as_str() {
+                "accepted" => Some(Ok(())),
+                "rejected" => Some(Err(decode_reason(reason.as_deref()))),
+                _ => None,
+            }));
+        }
+        Self::check_lease(&job, current.as_deref(), lease_id, now)?;
+        sqlx::query(
+            "INSERT INTO submissions (id, job_id, lease_id, proof, public_inputs, verdict, \
+             created_at) VALUES (?, ?, ?, ?, ?, 'pending', ?)",
+        )
+        .bind(submission_id)
+        .bind(id)
+        .bind(lease_id)
+        .bind(proof_json)
+        .bind(inputs_json)
+        .bind(now as i64)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE jobs SET state = 'verifying', updated_at = ? WHERE id = ?")
+            .bind(now as i64)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        event(&mut tx, id, "verifying", Some(submission_id), now).await?;
+        tx.commit().await?;
+        Ok(Recorded::Fresh)
+    }
+
+    /// Stores the verdict of a pending submission: accepted (the job is done) or rejected (the
+    /// job is queued again, or failed after `max_attempts`).
+    pub async fn finish_submission(
+        &self,
+        id: &str,
+        submission_id: &str,
+        verdict: &std::result::Result<(), Rejection>,
+        now: u64,
+        max_attempts: u64,
+    ) -> Result<JobView> {
+        let mut tx = self.pool.begin().await?;
+        let (job, _) = Self::job_in(&mut tx, id).await?;
+        match verdict {
+            Ok(()) => {
+                sqlx::query("UPDATE submissions SET verdict = 'accepted' WHERE id = ?")
+                    .bind(submission_id)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(
+                    "UPDATE jobs SET state = 'accepted', accepted_submission = ?, lease_id = NULL, \
+                     lease_expires_at = NULL, progress = 1, updated_at = ? WHERE id = ?",
+                )
+                .bind(submission_id)
+                .bind(now as i64)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+                event(&mut tx, id, "accepted", Some(submission_id), now).await?;
+            }
+            Err(rejection) => {
+                let reason = encode_reason(rejection);
+                sqlx::query("UPDATE submissions SET verdict = 'rejected', reason = ? WHERE id = ?")
+                    .bind(&reason)
+                    .bind(submission_id)
+                    .execute(&mut *tx)
+                    .await?;
+                let state = if job.attempts >= max_attempts {
+                    "failed"
+                } else {
+                    "queued"
+                };
+                sqlx::query(
+                    "UPDATE jobs SET state = ?, lease_id = NULL, leased_by = NULL, \
+                     lease_expires_at = NULL, progress = NULL, last_reason = ?, updated_at = ? \
+                     WHERE id = ?",
+                )
+                .bind(state)
+                .bind(&reason)
+                .bind(now as i64)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+                event(&mut tx, id, "rejected", Some(&reason), now).await?;
+            }
+        }
+        let (job, _) = Self::job_in(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(job)
+    }
+
+    /// Submissions stored but not yet decided (after a crash): `(job, submission, proof JSON,
+    /// inputs JSON)`.
+    pub async fn pending_submissions(&self) -> Result<Vec<(String, String, String, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT job_id, id, proof, public_inputs FROM submissions WHERE verdict = 'pending'",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// The accepted proof of a job (snarkjs JSON), if any.
+    pub async fn accepted_proof(&self, id: &str) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT s.proof FROM jobs j JOIN submissions s ON s.id = j.accepted_submission \
+             WHERE j.id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// Job counts by state.
+    pub async fn counts(&self) -> Result<Counts> {
+        let rows: Vec<(String, i64)> =
+            sqlx::query_as("SELECT state, COUNT(*) FROM jobs GROUP BY state")
+                .fetch_all(&self.pool)
+                .await?;
+        let mut c = Counts::default();
+        for (state, n) in rows {
+            let n = n as u64;
+            match JobState::parse(&state) {
+                Some(JobState::Queued) => c.queued = n,
+                Some(JobState::Leased) => c.leased = n,
+                Some(JobState::Verifying) => c.verifying = n,
+                Some(JobState::Accepted) => c.accepted = n,
+                Some(JobState::Failed) => c.failed = n,
+                None => return Err(Error::Store(format!("unknown job state {state:?}"))),
+            }
+        }
+        let rejected: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM submissions WHERE verdict = 'rejected'")
+                .fetch_one(&self.pool)
+                .await?;
+        c.rejected_submissions = rejected as u64;
+        Ok(c)
+    }
+}
+
+/// A rejection as stored: `code: message`.
+fn encode_reason(r: &Rejection) -> String {
+    r.to_string()
+}
+
+fn decode_reason(text: Option<&str>) -> Rejection {
+    let text = text.unwrap_or("invalid_proof: (no reason stored)");
+    let (code, message) = text.split_once(": ").unwrap_or(("invalid_proof", text));
+    let code = [
+        RejectionCode::Malformed,
+        RejectionCode::WrongKey,
+        RejectionCode::WrongPublicInputs,
+        RejectionCode::InvalidProof,
+    ]
+    .into_iter()
+    .find(|c| c.as_str() == code)
+    .unwrap_or(RejectionCode::InvalidProof);
+    Rejection::new(code, message)
+}
