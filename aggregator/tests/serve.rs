@@ -113,3 +113,72 @@ fn the_service_runs_answers_and_survives_kill_9() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+/// Two native volunteers (`zkagg volunteer`) prove the service's jobs concurrently: each job is
+/// proven once, every proof is accepted, and the proving key is downloaded into each cache once.
+#[test]
+fn two_volunteers_prove_every_job() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys");
+    let out = zkagg()
+        .args([
+            "-q",
+            "setup",
+            "--transfers",
+            "1",
+            "--depth",
+            "4",
+            "--insecure-seed",
+            "4",
+        ])
+        .arg("--out-dir")
+        .arg(&keys)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let (mut service, addr) = start(&keys, &dir.path().join("data"), 6);
+    let volunteers: Vec<_> = ["alice", "bob"]
+        .iter()
+        .map(|name| {
+            zkagg()
+                .args(["volunteer", "--exit-when-idle", "--name", name])
+                .arg("--url")
+                .arg(format!("http://{addr}"))
+                .arg("--cache")
+                .arg(dir.path().join(format!("cache-{name}")))
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut total = 0;
+    for v in volunteers {
+        let out = v.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let n: u64 = stdout
+            .split_whitespace()
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{stdout}"));
+        total += n;
+    }
+    assert_eq!(total, 6);
+    let (_, status) = http(&addr, "GET", "/v1/status", "");
+    let status: serde_json::Value = serde_json::from_str(&status).unwrap();
+    assert_eq!(status["jobs"]["accepted"], 6, "{status}");
+    assert_eq!(status["jobs"]["rejected_submissions"], 0);
+    for name in ["alice", "bob"] {
+        let cached = std::fs::read_dir(dir.path().join(format!("cache-{name}")))
+            .map(|d| d.count())
+            .unwrap_or(0);
+        assert!(cached <= 1, "{name} cached {cached} files");
+    }
+    service.kill().unwrap();
+    service.wait().unwrap();
+}

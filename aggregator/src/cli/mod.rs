@@ -21,6 +21,7 @@ mod prove_batch;
 mod serve;
 mod setup;
 mod verify;
+mod volunteer;
 
 use std::path::PathBuf;
 
@@ -83,6 +84,8 @@ pub enum Command {
     /// Run the aggregator service: batch proving jobs for volunteers over HTTP (`/v1`), every
     /// submission checked natively before it is accepted, state in a durable SQLite store.
     Serve(serve::ServeArgs),
+    /// Prove jobs for a `zkagg serve` service: lease, prove (with heartbeats), submit, repeat.
+    Volunteer(volunteer::VolunteerArgs),
 }
 
 /// Parse the process arguments, run, and return the exit code.
@@ -116,6 +119,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Prove(args) => prove::run(&args, &progress),
         Command::Aggregate(args) => aggregate::run(&args, cli.quiet).map(|()| EXIT_OK),
         Command::Serve(args) => serve::run(&args, cli.quiet).map(|()| EXIT_OK),
+        Command::Volunteer(args) => volunteer::run(&args, &progress).map(|()| EXIT_OK),
     };
     match result {
         Ok(code) => code,
