@@ -42,6 +42,28 @@ fn start(keys: &Path, data: &Path, generate: u64) -> (Child, String) {
     (child, addr)
 }
 
+/// Small batch keys (1 transfer, depth 4) in `dir/keys`.
+fn setup_keys(dir: &Path, seed: u64) -> std::path::PathBuf {
+    let keys = dir.join("keys");
+    let out = zkagg()
+        .args([
+            "-q",
+            "setup",
+            "--transfers",
+            "1",
+            "--depth",
+            "4",
+            "--insecure-seed",
+        ])
+        .arg(seed.to_string())
+        .arg("--out-dir")
+        .arg(&keys)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    keys
+}
+
 /// One HTTP/1.1 request; returns (status, body).
 fn http(addr: &str, method: &str, path: &str, body: &str) -> (u16, String) {
     let mut s = TcpStream::connect(addr).unwrap();
@@ -68,23 +90,7 @@ fn http(addr: &str, method: &str, path: &str, body: &str) -> (u16, String) {
 #[test]
 fn the_service_runs_answers_and_survives_kill_9() {
     let dir = tempfile::tempdir().unwrap();
-    let keys = dir.path().join("keys");
-    let out = zkagg()
-        .args([
-            "-q",
-            "setup",
-            "--transfers",
-            "1",
-            "--depth",
-            "4",
-            "--insecure-seed",
-            "3",
-        ])
-        .arg("--out-dir")
-        .arg(&keys)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
+    let keys = setup_keys(dir.path(), 3);
     let data = dir.path().join("data");
 
     let (mut child, addr) = start(&keys, &data, 2);
@@ -119,23 +125,7 @@ fn the_service_runs_answers_and_survives_kill_9() {
 #[test]
 fn two_volunteers_prove_every_job() {
     let dir = tempfile::tempdir().unwrap();
-    let keys = dir.path().join("keys");
-    let out = zkagg()
-        .args([
-            "-q",
-            "setup",
-            "--transfers",
-            "1",
-            "--depth",
-            "4",
-            "--insecure-seed",
-            "4",
-        ])
-        .arg("--out-dir")
-        .arg(&keys)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
+    let keys = setup_keys(dir.path(), 4);
     let (mut service, addr) = start(&keys, &dir.path().join("data"), 6);
     let volunteers: Vec<_> = ["alice", "bob"]
         .iter()

@@ -41,6 +41,22 @@ pub struct ExportSolidityArgs {
     pub pairing_gas: u64,
 }
 
+/// A generator error as the CLI reports it: a bad key names the file, a bad option the flag.
+fn generator_error(vk: &std::path::Path, e: zkagg_solidity_verifier::Error) -> Error {
+    match e {
+        zkagg_solidity_verifier::Error::Core(core) => Error::malformed(vk, core),
+        e @ zkagg_solidity_verifier::Error::ContractName(_) => Error::InvalidOption {
+            option: "--contract-name",
+            problem: e.to_string(),
+        },
+        e @ zkagg_solidity_verifier::Error::PairingGas(_) => Error::InvalidOption {
+            option: "--pairing-gas",
+            problem: e.to_string(),
+        },
+        other => Error::Solidity(other),
+    }
+}
+
 /// Whether `bytes` is an aggregate key in JSON.
 fn is_aggregate_key(bytes: &[u8]) -> bool {
     serde_json::from_slice::<serde_json::Value>(bytes)
@@ -61,18 +77,8 @@ fn run_aggregate(args: &ExportSolidityArgs, bytes: &[u8], progress: &Progress) -
     if args.pairing_gas != DEFAULT_PAIRING_GAS {
         options.pairing_gas = args.pairing_gas;
     }
-    let source = generate_aggregate_rollup(&params, &options).map_err(|e| match e {
-        zkagg_solidity_verifier::Error::Core(core) => Error::malformed(&args.vk, core),
-        e @ zkagg_solidity_verifier::Error::ContractName(_) => Error::InvalidOption {
-            option: "--contract-name",
-            problem: e.to_string(),
-        },
-        e @ zkagg_solidity_verifier::Error::PairingGas(_) => Error::InvalidOption {
-            option: "--pairing-gas",
-            problem: e.to_string(),
-        },
-        other => Error::Solidity(other),
-    })?;
+    let source =
+        generate_aggregate_rollup(&params, &options).map_err(|e| generator_error(&args.vk, e))?;
     keys::write(&args.out, source.as_bytes())?;
     progress.note(format!(
         "wrote {}: aggregate verifier {} and rollup {} (config {})",
@@ -95,18 +101,7 @@ pub fn run(args: &ExportSolidityArgs, progress: &Progress) -> Result<()> {
         contract_name: args.contract_name.clone(),
         pairing_gas: args.pairing_gas,
     };
-    let source = generator::generate(&vk, &options).map_err(|e| match e {
-        zkagg_solidity_verifier::Error::Core(core) => Error::malformed(&args.vk, core),
-        e @ zkagg_solidity_verifier::Error::ContractName(_) => Error::InvalidOption {
-            option: "--contract-name",
-            problem: e.to_string(),
-        },
-        e @ zkagg_solidity_verifier::Error::PairingGas(_) => Error::InvalidOption {
-            option: "--pairing-gas",
-            problem: e.to_string(),
-        },
-        other => Error::Solidity(other),
-    })?;
+    let source = generator::generate(&vk, &options).map_err(|e| generator_error(&args.vk, e))?;
     keys::write(&args.out, source.as_bytes())?;
     progress.note(format!(
         "wrote {}: contract {} for {} public inputs, vk_hash {}",

@@ -28,7 +28,7 @@ use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate
 use serde_json::{json, Value};
 
 use super::{AggregateProof, AggregateStatement, AggregateVerifyingKey, CommittedVerifyingKey};
-use crate::formats::snarkjs::{parse_decimal, parse_g1, parse_g2, to_decimal};
+use crate::formats::snarkjs::{g1_json, g2_json, parse_decimal, parse_g1, parse_g2, to_decimal};
 use crate::formats::Encoding;
 use crate::{Error, Fr, Result};
 
@@ -48,24 +48,6 @@ pub const PROOF_BYTES: usize = 5 * G1_SIZE + G2_SIZE + FR_SIZE + 8 + 3 * FR_SIZE
 
 // ---------------------------------------------------------------------------------------------
 // JSON
-
-fn g1_json(point: &G1Affine) -> Value {
-    match point.xy() {
-        Some((x, y)) => json!([to_decimal(&x), to_decimal(&y), "1"]),
-        None => json!(["0", "1", "0"]),
-    }
-}
-
-fn g2_json(point: &G2Affine) -> Value {
-    match point.xy() {
-        Some((x, y)) => json!([
-            [to_decimal(&x.c0), to_decimal(&x.c1)],
-            [to_decimal(&y.c0), to_decimal(&y.c1)],
-            ["1", "0"]
-        ]),
-        None => json!([["0", "0"], ["1", "0"], ["0", "0"]]),
-    }
-}
 
 fn parse_json(text: &str) -> Result<Value> {
     serde_json::from_str(text).map_err(|e| Error::Json(e.to_string()))

@@ -330,14 +330,16 @@ pub fn public_inputs_from_value(value: &Value) -> Result<Vec<Fr>> {
         .collect()
 }
 
-fn g1_json(point: &G1Affine) -> Value {
+/// A G1 point as snarkjs writes it (`["x", "y", "1"]`, infinity `["0", "1", "0"]`).
+pub(crate) fn g1_json(point: &G1Affine) -> Value {
     match point.xy() {
         Some((x, y)) => json!([to_decimal(&x), to_decimal(&y), "1"]),
         None => json!(["0", "1", "0"]),
     }
 }
 
-fn g2_json(point: &G2Affine) -> Value {
+/// A G2 point as snarkjs writes it (`[[x.c0, x.c1], [y.c0, y.c1], ["1", "0"]]`).
+pub(crate) fn g2_json(point: &G2Affine) -> Value {
     match point.xy() {
         Some((x, y)) => json!([
             [to_decimal(&x.c0), to_decimal(&x.c1)],
