@@ -3,7 +3,8 @@
 #   - Debian: chromium + chromium-driver (headless browser tests), fonts
 #   - rustup: the wasm32-unknown-unknown target
 #   - cargo: wasm-bindgen-cli at exactly the version in Cargo.lock
-#   - npm: snarkjs, circom2, playwright-core, binaryen (package-lock.json)
+#   - npm: snarkjs, circom2, playwright-core, binaryen, solc, hardhat (the local chain node)
+#     (package-lock.json)
 # Each step is skipped when already satisfied, so running it again costs seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."

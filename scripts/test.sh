@@ -30,6 +30,10 @@ export ZKAGG_AGGREGATE="$PWD/target/aggregate-fixture"
 rm -rf "$ZKAGG_AGGREGATE"
 ZKAGG_AGGREGATE_OUT="$ZKAGG_AGGREGATE" cargo test --release -p zkagg-aggregator --test aggregate -- --ignored four_chained_proofs_compress_to_one_groth16 2>&1 | tee -a "$logs/cargo.log"
 
+step "the service's rounds on a Hardhat node: fold, compress, settle, kill -9 (ignored in plain cargo test)"
+# Reuses the decider setup the step above made in $ZKAGG_AGGREGATE/decider (same batch key).
+cargo test --release -p zkagg-aggregator --test serve -- --ignored a_round_settles_on_a_hardhat_node_across_kill_9 2>&1 | tee -a "$logs/cargo.log"
+
 step "building the CLI and the wasm verifier"
 cargo build --release -q -p zkagg-aggregator
 bash scripts/build-wasm.sh

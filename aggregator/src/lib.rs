@@ -10,5 +10,6 @@ pub mod cli;
 pub mod error;
 pub mod keys;
 pub mod rollup_state;
+pub mod rounds;
 
 pub use error::{Error, Result};

@@ -242,7 +242,8 @@ fn aggregate_refuses_bad_proofs_survives_kill_and_resumes() {
 /// with the one-time decider setup; run by `scripts/test.sh`): the aggregate verifies through
 /// `zkagg verify` (tampered: exit 1, malformed: exit 2), and the exported rollup contract, in
 /// revm, accepts it once (the root moves to the last batch's `new_root`) and refuses a replay and
-/// a tampered statement. With `ZKAGG_AGGREGATE_OUT` set, the aggregate and its key are copied
+/// a tampered statement. With `ZKAGG_AGGREGATE_OUT` set, the decider setup is made there
+/// (`decider/`, reused by the service's round test) and the aggregate and its key are copied
 /// there for the wasm verifier's Node and Chromium tests.
 #[test]
 #[ignore]
@@ -257,7 +258,12 @@ fn four_chained_proofs_compress_to_one_groth16() {
     let root = dir.path();
     let (keys, proofs) = fixture(root, 4);
     let work = root.join("work");
-    let decider = root.join("decider");
+    // The one decider setup of a test run: kept beside the exported aggregate, where the
+    // service's round test reuses it (same batch key, so the same decider circuit).
+    let decider = match std::env::var("ZKAGG_AGGREGATE_OUT") {
+        Ok(out) => PathBuf::from(out).join("decider"),
+        Err(_) => root.join("decider"),
+    };
     let mut cmd = zkagg();
     cmd.arg("aggregate")
         .arg("--keys")

@@ -205,6 +205,22 @@ pub struct CompressTimings {
     pub verify: Duration,
 }
 
+/// The aggregate verifying key the decider's proofs verify under, for folds of `pp` that start
+/// at `z0`: the setup's key and the `config` constant binding the folding parameters, `z0` and
+/// the statement's key (the same `config` [`compress`] proves). Known before any fold, so the
+/// rollup contract can be deployed first.
+pub fn aggregate_verifying_key<F: FinalStatement>(
+    pp: &PublicParams,
+    setup: &CommittedSetup,
+    z0: &[zkagg_folding::Fr],
+    statement: &F,
+) -> Result<AggregateVerifyingKey> {
+    let z0_digest = pp.state_digest(z0)?;
+    let config =
+        crate::circuit::config_native(&pp.constants, pp.digest, z0_digest, statement.key_hash());
+    Ok(setup.aggregate_key(fr_to_ark(&config)))
+}
+
 /// Compresses a folded state into one aggregate proof and returns it with its verifying key.
 ///
 /// `pp` must be the parameters [`load_or_setup`] returned with `setup` (their key is the setup's

@@ -4,13 +4,19 @@
 //!
 //! | route | what |
 //! |---|---|
+//! | `POST /v1/transfers` | a rollup transfer, checked against the pending state; a full batch becomes a job |
+//! | `GET /v1/accounts/{index}` | an account's balance and nonce after the pending transfers |
 //! | `POST /v1/leases` | lease the oldest waiting job (`204` when none) |
 //! | `GET /v1/jobs/{id}` | a job |
 //! | `POST /v1/jobs/{id}/heartbeat` | extend the lease, report progress |
 //! | `POST /v1/jobs/{id}/release` | give the lease back |
 //! | `POST /v1/jobs/{id}/submissions` | submit a proof (checked before the answer) |
-//! | `GET /v1/status` | job counts, batches, key |
+//! | `GET /v1/status` | job and round counts, batches, key, rollup contract |
+//! | `GET /v1/rounds` | the latest 100 rounds, newest first |
+//! | `GET /v1/rounds/{id}` | a round |
+//! | `GET /v1/rounds/{id}/proof` | its aggregate proof (JSON), once compressed |
 //! | `POST /v1/admin/generate` | cut random valid batches (admin token) |
+//! | `POST /v1/admin/rounds/resume` | let rounds open again after a failed one (admin token) |
 //! | `GET /v1/openapi.json` | this API's OpenAPI document |
 //! | `GET /artifacts/{sha256}` | proving key, witnesses (Range requests) |
 //! | `GET /metrics`, `GET /healthz` | Prometheus text, liveness |
@@ -35,6 +41,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use utoipa::{OpenApi, ToSchema};
 
 use crate::jobs::{Rejection, RejectionCode};
+use crate::rounds::{RoundState, RoundView};
 use crate::store::{Counts, JobView};
 use crate::submit::SubmitRequest;
 use crate::{Error, LeaseGrant, Service, SubmitOutcome};
@@ -95,6 +102,41 @@ pub struct LeaseRequest {
     pub volunteer: String,
 }
 
+/// `POST /v1/transfers` body: move `amount` from slot `from` to slot `to`; `nonce` must be the
+/// sender's current nonce (`GET /v1/accounts/{from}`).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransferRequest {
+    /// The sender's slot.
+    pub from: u64,
+    /// The recipient's slot.
+    pub to: u64,
+    /// The amount.
+    pub amount: u64,
+    /// The sender's current nonce.
+    pub nonce: u64,
+}
+
+/// `POST /v1/transfers` answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TransferReceipt {
+    /// Transfers now waiting for a batch (0 when this one completed a batch).
+    pub pending: u64,
+    /// The job of the batch this transfer completed, if it did.
+    pub job: Option<String>,
+}
+
+/// `GET /v1/accounts/{index}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccountView {
+    /// The slot.
+    pub index: u64,
+    /// Its balance after the pending transfers.
+    pub balance: u64,
+    /// Its nonce after the pending transfers (the next transfer from it carries this one).
+    pub nonce: u64,
+}
+
 /// `POST /v1/jobs/{id}/heartbeat` body.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -129,8 +171,27 @@ pub struct StatusBody {
     pub jobs: Counts,
     /// Batches cut so far.
     pub batches: u64,
+    /// Transfers waiting for a batch.
+    pub pending_transfers: u64,
     /// The batch key's `vk_hash`.
     pub vk_hash: String,
+    /// Rounds by state (`open`, `folding`, ..., `settled`, `failed`).
+    pub rounds: std::collections::BTreeMap<String, u64>,
+    /// The round in progress, if any.
+    pub active_round: Option<RoundView>,
+    /// The rollup contract rounds settle on (`0x` hex), once deployed.
+    pub rollup: Option<String>,
+    /// The rollup's genesis root (decimal).
+    pub genesis_root: String,
+}
+
+/// A round id from the path (`not_found` for anything but a decimal `u64`).
+fn round_id(id: &str) -> Result<u64, ApiError> {
+    if id.is_empty() || id.len() > 20 || !id.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Rejection::new(RejectionCode::NotFound, "no such round").into());
+    }
+    id.parse()
+        .map_err(|_| Rejection::new(RejectionCode::NotFound, "no such round").into())
 }
 
 fn check_id(id: &str) -> Result<(), ApiError> {
@@ -158,6 +219,46 @@ async fn lease(
         Some(grant) => Json(grant).into_response(),
         None => StatusCode::NO_CONTENT.into_response(),
     })
+}
+
+#[utoipa::path(post, path = "/v1/transfers", request_body = TransferRequest,
+    responses((status = 200, body = TransferReceipt), (status = 422, body = ErrorBody)))]
+async fn transfer(
+    State(s): State<Arc<Service>>,
+    b: Result<Json<TransferRequest>, JsonRejection>,
+) -> Result<Json<TransferReceipt>, ApiError> {
+    let req = body(b)?;
+    let (pending, job) = s
+        .submit_transfer(zkagg_core::batch::Transfer {
+            from: req.from,
+            to: req.to,
+            amount: req.amount,
+            nonce: req.nonce,
+        })
+        .await?;
+    Ok(Json(TransferReceipt {
+        pending: pending as u64,
+        job,
+    }))
+}
+
+#[utoipa::path(get, path = "/v1/accounts/{index}",
+    responses((status = 200, body = AccountView), (status = 404, body = ErrorBody)))]
+async fn account(
+    State(s): State<Arc<Service>>,
+    Path(index): Path<String>,
+) -> Result<Json<AccountView>, ApiError> {
+    let no_such = || ApiError::from(Rejection::new(RejectionCode::NotFound, "no such account"));
+    if index.is_empty() || index.len() > 20 || !index.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(no_such());
+    }
+    let index: u64 = index.parse().map_err(|_| no_such())?;
+    let a = s.account(index).await?;
+    Ok(Json(AccountView {
+        index,
+        balance: a.balance,
+        nonce: a.nonce,
+    }))
 }
 
 #[utoipa::path(get, path = "/v1/jobs/{id}",
@@ -212,8 +313,44 @@ async fn status(State(s): State<Arc<Service>>) -> Result<Json<StatusBody>, ApiEr
     Ok(Json(StatusBody {
         jobs: s.store.counts().await?,
         batches: s.batches().await,
+        pending_transfers: s.pending_transfers().await,
         vk_hash: s.vk_hash().to_string(),
+        rounds: s.store.round_counts().await?.into_iter().collect(),
+        active_round: s.store.active_round().await?,
+        rollup: s.rollup_address().await?,
+        genesis_root: s.genesis_root().await,
     }))
+}
+
+#[utoipa::path(get, path = "/v1/rounds", responses((status = 200, body = [RoundView])))]
+async fn rounds(State(s): State<Arc<Service>>) -> Result<Json<Vec<RoundView>>, ApiError> {
+    Ok(Json(s.store.rounds(100).await?))
+}
+
+#[utoipa::path(get, path = "/v1/rounds/{id}",
+    responses((status = 200, body = RoundView), (status = 404, body = ErrorBody)))]
+async fn round(
+    State(s): State<Arc<Service>>,
+    Path(id): Path<String>,
+) -> Result<Json<RoundView>, ApiError> {
+    Ok(Json(s.store.round(round_id(&id)?).await?))
+}
+
+#[utoipa::path(get, path = "/v1/rounds/{id}/proof",
+    responses((status = 200, description = "the aggregate proof (JSON)"), (status = 404, body = ErrorBody)))]
+async fn round_proof(
+    State(s): State<Arc<Service>>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = round_id(&id)?;
+    match s.store.round_proof(id).await? {
+        Some(json) => Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response()),
+        None => Err(Rejection::new(
+            RejectionCode::NotFound,
+            format!("round {id} has no aggregate proof yet"),
+        )
+        .into()),
+    }
 }
 
 #[utoipa::path(post, path = "/v1/admin/generate", request_body = GenerateRequest,
@@ -223,6 +360,16 @@ async fn generate(
     headers: HeaderMap,
     b: Result<Json<GenerateRequest>, JsonRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
+    authorise(&s, &headers)?;
+    let req = body(b)?;
+    if !(1..=1000).contains(&req.count) {
+        return Err(Rejection::new(RejectionCode::Malformed, "count: 1 to 1000").into());
+    }
+    Ok(Json(json!({ "jobs": s.generate(req.count).await? })))
+}
+
+/// Admin routes need `Authorization: Bearer <token>` (and a configured token).
+fn authorise(s: &Service, headers: &HeaderMap) -> Result<(), ApiError> {
     let authorised = match (&s.config.admin_token, headers.get(header::AUTHORIZATION)) {
         (Some(token), Some(value)) => value.to_str().ok() == Some(&format!("Bearer {token}")),
         _ => false,
@@ -230,11 +377,18 @@ async fn generate(
     if !authorised {
         return Err(Rejection::new(RejectionCode::Unauthorized, "admin token required").into());
     }
-    let req = body(b)?;
-    if !(1..=1000).contains(&req.count) {
-        return Err(Rejection::new(RejectionCode::Malformed, "count: 1 to 1000").into());
-    }
-    Ok(Json(json!({ "jobs": s.generate(req.count).await? })))
+    Ok(())
+}
+
+#[utoipa::path(post, path = "/v1/admin/rounds/resume",
+    responses((status = 200, description = "rounds may open again"), (status = 401, body = ErrorBody)))]
+async fn resume_rounds(
+    State(s): State<Arc<Service>>,
+    headers: HeaderMap,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    authorise(&s, &headers)?;
+    let after = s.store.resume_rounds(crate::now_ms()).await?;
+    Ok(Json(json!({ "resumed_after_round": after })))
 }
 
 async fn artifact(
@@ -288,6 +442,22 @@ async fn metrics(State(s): State<Arc<Service>>) -> Result<Response, ApiError> {
         c.rejected_submissions,
         s.batches().await
     ));
+    text.push_str("# HELP zkagg_rounds Rounds by state.\n# TYPE zkagg_rounds gauge\n");
+    let counts = s.store.round_counts().await?;
+    for state in [
+        "open",
+        "folding",
+        "compressing",
+        "submitting",
+        "settled",
+        "failed",
+    ] {
+        let n = counts
+            .iter()
+            .find(|(s, _)| s == state)
+            .map_or(0, |(_, n)| *n);
+        text.push_str(&format!("zkagg_rounds{{state=\"{state}\"}} {n}\n"));
+    }
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response())
 }
 
@@ -302,8 +472,24 @@ async fn not_found() -> ApiError {
         title = "zkagg aggregator service",
         description = "Batch proving jobs for volunteers; every submission checked natively before it is accepted."
     ),
-    paths(lease, job, heartbeat, release, submit, status, generate),
+    paths(
+        transfer,
+        account,
+        lease,
+        job,
+        heartbeat,
+        release,
+        submit,
+        status,
+        rounds,
+        round,
+        round_proof,
+        generate
+    ),
     components(schemas(
+        TransferRequest,
+        TransferReceipt,
+        AccountView,
         LeaseRequest,
         HeartbeatRequest,
         ReleaseRequest,
@@ -314,6 +500,8 @@ async fn not_found() -> ApiError {
         JobView,
         Counts,
         StatusBody,
+        RoundView,
+        RoundState,
         ErrorBody,
         crate::jobs::JobState,
         crate::jobs::Rejection,
@@ -332,13 +520,19 @@ pub fn router(service: Arc<Service>) -> Router {
             "/v1/openapi.json",
             get(|| async { Json(ApiDoc::openapi()) }),
         )
+        .route("/v1/transfers", post(transfer))
+        .route("/v1/accounts/{index}", get(account))
         .route("/v1/leases", post(lease))
         .route("/v1/jobs/{id}", get(job))
         .route("/v1/jobs/{id}/heartbeat", post(heartbeat))
         .route("/v1/jobs/{id}/release", post(release))
         .route("/v1/jobs/{id}/submissions", post(submit))
         .route("/v1/status", get(status))
+        .route("/v1/rounds", get(rounds))
+        .route("/v1/rounds/{id}", get(round))
+        .route("/v1/rounds/{id}/proof", get(round_proof))
         .route("/v1/admin/generate", post(generate))
+        .route("/v1/admin/rounds/resume", post(resume_rounds))
         .route("/artifacts/{sha}", get(artifact))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(limit))

@@ -23,6 +23,12 @@ pub enum Error {
     /// The sequencer could not cut a batch.
     #[error("sequencer: {0}")]
     Sequencer(String),
+    /// The chain node failed or refused a request.
+    #[error("chain: {0}")]
+    Chain(String),
+    /// A round could not go on (its state is kept; the step is tried again).
+    #[error("{0}")]
+    Round(String),
     /// A request was refused for a typed reason (see [`Rejection`]).
     #[error("{0}")]
     Rejected(Rejection),

@@ -91,6 +91,9 @@ pub enum RejectionCode {
     NoJob,
     /// A missing or wrong admin token (401).
     Unauthorized,
+    /// A transfer the rollup's state refuses (a slot out of range, the sender's nonce, an
+    /// overdraft, an overflow) (422).
+    InvalidTransfer,
 }
 
 impl RejectionCode {
@@ -100,7 +103,8 @@ impl RejectionCode {
             RejectionCode::Malformed
             | RejectionCode::WrongKey
             | RejectionCode::WrongPublicInputs
-            | RejectionCode::InvalidProof => 422,
+            | RejectionCode::InvalidProof
+            | RejectionCode::InvalidTransfer => 422,
             RejectionCode::StaleLease | RejectionCode::WrongState => 409,
             RejectionCode::NotFound => 404,
             RejectionCode::TooLarge => 413,
@@ -122,6 +126,7 @@ impl RejectionCode {
             RejectionCode::TooLarge => "too_large",
             RejectionCode::NoJob => "no_job",
             RejectionCode::Unauthorized => "unauthorized",
+            RejectionCode::InvalidTransfer => "invalid_transfer",
         }
     }
 }

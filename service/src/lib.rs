@@ -14,14 +14,19 @@
 //!   Range requests and the COOP/COEP headers of the threaded browser prover, `/metrics`,
 //!   `/healthz`, admin routes behind a token.
 //!
-//! Still to come (issue 11): rounds (folding and compressing accepted proofs with
-//! `zkagg-folding` and `zkagg-decider`), settlement on a local chain, the PostgreSQL back end,
-//! the native volunteer.
+//! - [`rounds`]: accepted proofs of consecutive batches folded, compressed and settled, the
+//!   round state machine and its runner (the folding engine comes from the aggregator process).
+//! - [`chain`]: the rollup contract's deployment and settlements over JSON-RPC (alloy), each
+//!   transaction signed and stored before it is broadcast.
+//!
+//! Still to come (issue 11): the PostgreSQL back end for replicas.
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub mod chain;
 pub mod error;
 pub mod jobs;
+pub mod rounds;
 pub mod sequencer;
 pub mod store;
 pub mod submit;
@@ -40,6 +45,11 @@ use jobs::{Rejection, RejectionCode};
 use sequencer::{write_artifact, Sequencer};
 use store::{JobView, Recorded, Store};
 use submit::{check_submission, parse_submission, SubmitRequest};
+
+/// `meta` key of the rollup contract's address.
+const ROLLUP_ADDRESS: &str = "rollup_address";
+/// `meta` key of the signed deployment (`{"hash", "raw"}`), stored before it is broadcast.
+const ROLLUP_DEPLOYMENT: &str = "rollup_deployment";
 
 /// Milliseconds since the Unix epoch.
 pub fn now_ms() -> u64 {
@@ -199,6 +209,87 @@ impl Service {
         &self.vk_hash
     }
 
+    /// Where the rounds' work directories (proofs, folding checkpoints) live.
+    pub fn rounds_dir(&self) -> PathBuf {
+        self.config.data_dir.join("rounds")
+    }
+
+    /// The state root before the first batch (decimal).
+    pub async fn genesis_root(&self) -> String {
+        self.sequencer.lock().await.genesis_root().to_string()
+    }
+
+    /// The rollup contract rounds settle on, once deployed or given.
+    pub async fn rollup_address(&self) -> Result<Option<String>> {
+        self.store.meta(ROLLUP_ADDRESS).await
+    }
+
+    /// The rollup contract: `given` (an existing deployment), the one this data directory
+    /// already uses, or a new deployment of `initcode` (constructor arguments included). The
+    /// deployment is signed and stored before it is broadcast, so a crash in between leads to
+    /// the same transaction, never a second contract. Refuses a `given` address other than the
+    /// stored one: a data directory settles on one contract.
+    pub async fn ensure_rollup(
+        &self,
+        chain: &chain::Chain,
+        given: Option<&str>,
+        initcode: impl FnOnce() -> Result<Vec<u8>>,
+    ) -> Result<String> {
+        if let Some(given) = given {
+            let address = chain::parse_address(given)?.to_checksum(None);
+            let stored = self.store.meta_init(ROLLUP_ADDRESS, &address).await?;
+            if stored != address {
+                return Err(Error::Config(format!(
+                    "this data directory settles on {stored}, not {address}"
+                )));
+            }
+        }
+        if let Some(address) = self.rollup_address().await? {
+            if !chain.has_code(chain::parse_address(&address)?).await? {
+                return Err(Error::Config(format!(
+                    "no contract at {address} on chain {} (another chain, or a node restarted \
+                     from scratch? use a fresh data directory)",
+                    chain.chain_id()
+                )));
+            }
+            return Ok(address);
+        }
+        let stored = match self.store.meta(ROLLUP_DEPLOYMENT).await? {
+            Some(stored) => stored,
+            None => {
+                let signed = chain.sign(None, &initcode()?).await?;
+                let json = serde_json::json!({ "hash": signed.hash, "raw": signed.raw });
+                self.store
+                    .meta_init(ROLLUP_DEPLOYMENT, &json.to_string())
+                    .await?
+            }
+        };
+        let stored: serde_json::Value = serde_json::from_str(&stored)
+            .map_err(|e| Error::Store(format!("meta {ROLLUP_DEPLOYMENT}: {e}")))?;
+        let (Some(hash), Some(raw)) = (stored["hash"].as_str(), stored["raw"].as_str()) else {
+            return Err(Error::Store(format!(
+                "meta {ROLLUP_DEPLOYMENT}: no hash or raw"
+            )));
+        };
+        if chain.receipt(hash).await?.is_none() {
+            chain.broadcast(raw).await?;
+        }
+        let receipt = chain
+            .wait_receipt(hash, std::time::Duration::from_secs(60))
+            .await?
+            .ok_or_else(|| Error::Chain(format!("the deployment {hash} was not mined in 60 s")))?;
+        let address = match (receipt.success, receipt.contract_address) {
+            (true, Some(address)) => address,
+            _ => {
+                return Err(Error::Chain(format!(
+                    "the deployment {hash} reverted ({} gas)",
+                    receipt.gas_used
+                )))
+            }
+        };
+        self.store.meta_init(ROLLUP_ADDRESS, &address).await
+    }
+
     /// Number of batches the sequencer has cut.
     pub async fn batches(&self) -> u64 {
         self.sequencer.lock().await.batches()
@@ -211,6 +302,28 @@ impl Service {
             .await
             .generate(&self.store, count)
             .await
+    }
+
+    /// Takes one rollup transfer (see [`Sequencer::submit_transfer`]).
+    pub async fn submit_transfer(
+        &self,
+        transfer: zkagg_core::batch::Transfer,
+    ) -> Result<(usize, Option<String>)> {
+        self.sequencer
+            .lock()
+            .await
+            .submit_transfer(&self.store, transfer)
+            .await
+    }
+
+    /// Transfers waiting for a batch.
+    pub async fn pending_transfers(&self) -> u64 {
+        self.sequencer.lock().await.pending() as u64
+    }
+
+    /// An account as the pending transfers leave it.
+    pub async fn account(&self, index: u64) -> Result<zkagg_core::batch::Account> {
+        self.sequencer.lock().await.account(index)
     }
 
     /// Leases the oldest waiting job to `volunteer`.

@@ -400,6 +400,10 @@ async fn an_expired_lease_is_requeued_and_taken_by_another_volunteer() {
         .json();
     let none = post(&s, "/v1/leases", json!({"volunteer": "fast"})).await;
     assert_eq!(none.status, StatusCode::NO_CONTENT);
+    // The fast volunteer's proof of this job is made now (same witness), so that proving time
+    // on a loaded machine cannot outlast its own short lease below.
+    let (pk, _) = &keys().0;
+    let (proof, inputs) = prove_from_artifact(&s, &first, pk).await;
     tokio::time::sleep(std::time::Duration::from_millis(400)).await;
     let second = post(&s, "/v1/leases", json!({"volunteer": "fast"})).await;
     assert_eq!(second.status, StatusCode::OK);
@@ -414,9 +418,7 @@ async fn an_expired_lease_is_requeued_and_taken_by_another_volunteer() {
     )
     .await;
     assert_eq!((r.status.as_u16(), r.code()), (409, "stale_lease".into()));
-    // The fast one proves it in time.
-    let (pk, _) = &keys().0;
-    let (proof, inputs) = prove_from_artifact(&s, &second, pk).await;
+    // The fast one submits in time.
     let r = post(
         &s,
         "/v1/jobs/batch-0/submissions",
@@ -428,5 +430,177 @@ async fn an_expired_lease_is_requeued_and_taken_by_another_volunteer() {
         StatusCode::OK,
         "{}",
         String::from_utf8_lossy(&r.bytes)
+    );
+}
+
+/// The first funded slot of a depth-4 genesis: `(slot, balance, nonce)`.
+async fn funded_slot(s: &Arc<Service>) -> (u64, u64, u64) {
+    for slot in 0..16 {
+        let a = get(s, &format!("/v1/accounts/{slot}")).await.json();
+        if a["balance"].as_u64().unwrap() >= 10 {
+            return (
+                slot,
+                a["balance"].as_u64().unwrap(),
+                a["nonce"].as_u64().unwrap(),
+            );
+        }
+    }
+    panic!("no funded slot in the genesis");
+}
+
+/// Transfers become batches: each one is checked against the pending state (every refusal
+/// names its reason), a full batch becomes a queued job, pending transfers survive a restart,
+/// and the random generator waits while some are pending.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transfers_are_checked_and_cut_into_batches() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = open(dir.path(), 60_000).await;
+    let (slot, balance, nonce) = funded_slot(&s).await;
+    let other = (slot + 1) % 16;
+    for (body, code, says) in [
+        (
+            json!({"from": slot, "to": other, "amount": 1, "nonce": nonce + 1}),
+            "invalid_transfer",
+            "nonce",
+        ),
+        (
+            json!({"from": slot, "to": other, "amount": balance + 1, "nonce": nonce}),
+            "invalid_transfer",
+            "overdraft",
+        ),
+        (
+            json!({"from": slot, "to": 16, "amount": 1, "nonce": nonce}),
+            "invalid_transfer",
+            "out of range",
+        ),
+        (
+            json!({"from": 99, "to": other, "amount": 1, "nonce": 0}),
+            "invalid_transfer",
+            "out of range",
+        ),
+        (
+            json!({"from": "x", "to": other, "amount": 1, "nonce": nonce}),
+            "malformed",
+            "from",
+        ),
+        (
+            json!({"from": slot, "to": other, "amount": -1, "nonce": nonce}),
+            "malformed",
+            "amount",
+        ),
+        (
+            json!({"from": slot, "to": other, "amount": 1}),
+            "malformed",
+            "nonce",
+        ),
+        (
+            json!({"from": slot, "to": other, "amount": 1, "nonce": nonce, "fee": 1}),
+            "malformed",
+            "fee",
+        ),
+    ] {
+        let r = post(&s, "/v1/transfers", body.clone()).await;
+        assert_eq!((r.status.as_u16(), r.code()), (422, code.into()), "{body}");
+        let message = r.json()["message"].as_str().unwrap().to_string();
+        assert!(message.contains(says), "{body}: {message}");
+    }
+    for path in [
+        "/v1/accounts/16",
+        "/v1/accounts/x",
+        "/v1/accounts/-1",
+        "/v1/accounts/99999999999999999999999",
+    ] {
+        assert_eq!(get(&s, path).await.status, StatusCode::NOT_FOUND, "{path}");
+    }
+    assert_eq!(s.batches().await, 0, "nothing refused was cut");
+    // One transfer is a whole batch in this shape: its job is queued at once.
+    let r = post(
+        &s,
+        "/v1/transfers",
+        json!({"from": slot, "to": other, "amount": 3, "nonce": nonce}),
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&r.bytes)
+    );
+    assert_eq!(r.json(), json!({"pending": 0, "job": "batch-0"}));
+    let job = get(&s, "/v1/jobs/batch-0").await.json();
+    assert_eq!(job["state"], "queued");
+    let a = get(&s, &format!("/v1/accounts/{slot}")).await.json();
+    assert_eq!(
+        (a["balance"].as_u64(), a["nonce"].as_u64()),
+        (Some(balance - 3), Some(nonce + 1))
+    );
+    drop(s);
+
+    // Two transfers per batch: the first waits (and survives a restart), the second cuts it.
+    let params = BatchParams {
+        transfers: 2,
+        depth: 4,
+    };
+    let (pk, vk) = batch::setup(&params, &mut OsRng).unwrap();
+    let mut pk_bytes = Vec::new();
+    pk.serialize_compressed(&mut pk_bytes).unwrap();
+    let two = tempfile::tempdir().unwrap();
+    let open_two = || async {
+        let mut config = Config::new(two.path().to_path_buf());
+        config.admin_token = Some(TOKEN.into());
+        Service::open(
+            config,
+            BatchKeys {
+                params,
+                verifying_key: vk.clone(),
+                proving_key: pk_bytes.clone(),
+            },
+        )
+        .await
+        .unwrap()
+    };
+    let s = open_two().await;
+    let (slot, balance, nonce) = funded_slot(&s).await;
+    let r = post(
+        &s,
+        "/v1/transfers",
+        json!({"from": slot, "to": other, "amount": 2, "nonce": nonce}),
+    )
+    .await;
+    assert_eq!(r.json(), json!({"pending": 1, "job": null}));
+    let r = post(&s, "/v1/admin/generate", json!({"count": 1})).await;
+    assert_eq!((r.status.as_u16(), r.code()), (409, "wrong_state".into()));
+    drop(s);
+    let s = open_two().await;
+    assert_eq!(get(&s, "/v1/status").await.json()["pending_transfers"], 1);
+    let a = get(&s, &format!("/v1/accounts/{slot}")).await.json();
+    assert_eq!(
+        (a["balance"].as_u64(), a["nonce"].as_u64()),
+        (Some(balance - 2), Some(nonce + 1))
+    );
+    // The pending state is what a new transfer is checked against: the old nonce is spent.
+    let r = post(
+        &s,
+        "/v1/transfers",
+        json!({"from": slot, "to": other, "amount": 1, "nonce": nonce}),
+    )
+    .await;
+    assert_eq!(r.code(), "invalid_transfer");
+    let r = post(
+        &s,
+        "/v1/transfers",
+        json!({"from": slot, "to": other, "amount": 1, "nonce": nonce + 1}),
+    )
+    .await;
+    assert_eq!(r.json(), json!({"pending": 0, "job": "batch-0"}));
+    let job = get(&s, "/v1/jobs/batch-0").await.json();
+    assert_eq!(job["state"], "queued");
+    assert_eq!(get(&s, "/v1/status").await.json()["pending_transfers"], 0);
+    let r = post(&s, "/v1/admin/generate", json!({"count": 1})).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let next = get(&s, "/v1/jobs/batch-1").await.json();
+    assert_eq!(
+        next["public_inputs"][0], job["public_inputs"][1],
+        "the batches chain"
     );
 }

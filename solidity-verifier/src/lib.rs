@@ -23,7 +23,7 @@ pub mod abi;
 pub mod aggregate;
 pub mod error;
 pub mod generator;
-#[cfg(feature = "harness")]
+#[cfg(feature = "solc")]
 pub mod harness;
 
 pub use error::{Error, Result};

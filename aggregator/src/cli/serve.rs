@@ -3,10 +3,15 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::str::FromStr;
+use std::sync::Arc;
 
 use clap::Args;
+use zkagg_service::chain::Chain;
+use zkagg_service::rounds::{RoundConfig, RoundRunner, Settlement};
 use zkagg_service::{api, BatchKeys, Config, Service};
 
+use crate::rounds::{rollup_initcode, DeciderEngine};
 use crate::{keys, Error, Result};
 
 /// Arguments of `zkagg serve`.
@@ -34,10 +39,99 @@ pub struct ServeArgs {
     /// Cut this many batches of random valid transfers at start (the demo generator).
     #[arg(long, default_value_t = 0)]
     pub generate: u64,
+    /// Seed of the rollup's genesis accounts on the first start (default: random).
+    #[arg(long)]
+    pub genesis_seed: Option<u64>,
+    /// The decider's setup directory: with --chain-rpc, accepted proofs are aggregated in
+    /// rounds (folded, compressed into one Groth16 proof) and settled on the rollup contract.
+    #[arg(long, requires = "chain_rpc")]
+    pub decider: Option<PathBuf>,
+    /// If the decider setup is missing, make an INSECURE local one (tests and demos only).
+    #[arg(long, requires = "decider")]
+    pub insecure_setup: bool,
+    /// JSON-RPC URL of the Ethereum node rounds settle on (e.g. a local Hardhat node).
+    #[arg(long, requires = "decider")]
+    pub chain_rpc: Option<String>,
+    /// Hex secp256k1 key that deploys the rollup contract and pays for settlements; also read
+    /// from ZKAGG_CHAIN_KEY.
+    #[arg(long, env = "ZKAGG_CHAIN_KEY", hide_env_values = true)]
+    pub chain_key: Option<String>,
+    /// An already deployed rollup contract (default: the one this data directory deployed, or
+    /// a new deployment for the decider's aggregate key and the genesis root).
+    #[arg(long, requires = "chain_rpc")]
+    pub rollup: Option<String>,
+    /// Batches per round at most (a round closes as soon as it has this many).
+    #[arg(long, default_value_t = 8)]
+    pub round_size: u64,
+    /// A round with fewer batches closes this many seconds after it opened.
+    #[arg(long, default_value_t = 120)]
+    pub round_timeout_secs: u64,
+    /// Wait this long after broadcasting a settlement before looking for its receipt (a node's
+    /// block time; the crash tests use it to stop the service mid-settlement).
+    #[arg(long, default_value_t = 0, hide = true)]
+    pub settle_delay_ms: u64,
 }
 
 fn service_err(e: zkagg_service::Error) -> Error {
     Error::Service(e.to_string())
+}
+
+/// Connects to the chain, deploys the rollup contract if this data directory has none, and
+/// makes the round runner.
+async fn round_runner(
+    args: &ServeArgs,
+    service: &Arc<Service>,
+    decider: &std::path::Path,
+    rpc: &str,
+    quiet: bool,
+) -> Result<RoundRunner> {
+    let key = args
+        .chain_key
+        .as_deref()
+        .ok_or_else(|| Error::InvalidOption {
+            option: "--chain-key",
+            problem: "settling on a chain needs a key (or ZKAGG_CHAIN_KEY)".into(),
+        })?;
+    let chain = Chain::connect(rpc, key).await.map_err(service_err)?;
+    let engine = DeciderEngine {
+        keys: args.keys.clone(),
+        decider: decider.to_path_buf(),
+        insecure_setup: args.insecure_setup,
+        progress: !quiet,
+    };
+    let genesis = service.genesis_root().await;
+    let rollup = service
+        .ensure_rollup(&chain, args.rollup.as_deref(), || {
+            let root = ark_bn254::Fr::from_str(&genesis)
+                .map_err(|_| zkagg_service::Error::Config(format!("genesis root {genesis:?}")))?;
+            engine
+                .aggregate_key()
+                .and_then(|vk| rollup_initcode(&vk, &root))
+                .map_err(|e| zkagg_service::Error::Config(format!("rollup contract: {e}")))
+        })
+        .await
+        .map_err(service_err)?;
+    if !quiet {
+        eprintln!(
+            "zkagg serve: rounds of up to {} batches settle on {rollup} (chain {}, account {})",
+            args.round_size,
+            chain.chain_id(),
+            chain.account()
+        );
+    }
+    let config = RoundConfig {
+        size: args.round_size,
+        timeout_ms: args.round_timeout_secs.saturating_mul(1000),
+        settle_delay_ms: args.settle_delay_ms,
+        ..RoundConfig::default()
+    };
+    RoundRunner::new(
+        service.clone(),
+        Arc::new(engine),
+        Settlement { chain, rollup },
+        config,
+    )
+    .map_err(service_err)
 }
 
 /// Run `zkagg serve` until Ctrl-C.
@@ -48,6 +142,7 @@ pub fn run(args: &ServeArgs, quiet: bool) -> Result<()> {
     config.lease_ms = args.lease_secs.saturating_mul(1000);
     config.max_attempts = args.max_attempts;
     config.admin_token = args.admin_token.clone();
+    config.genesis_seed = args.genesis_seed;
     let runtime = tokio::runtime::Runtime::new()
         .map_err(|e| Error::Service(format!("tokio runtime: {e}")))?;
     runtime.block_on(async {
@@ -63,6 +158,10 @@ pub fn run(args: &ServeArgs, quiet: bool) -> Result<()> {
         .map_err(service_err)?;
         if args.generate > 0 {
             service.generate(args.generate).await.map_err(service_err)?;
+        }
+        if let (Some(decider), Some(rpc)) = (&args.decider, &args.chain_rpc) {
+            let runner = round_runner(args, &service, decider, rpc, quiet).await?;
+            tokio::spawn(runner.run());
         }
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await

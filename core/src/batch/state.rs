@@ -196,6 +196,20 @@ impl AccountTree {
         Ok((statement, BatchWitness { statement, steps }))
     }
 
+    /// Applies one transfer on its own (a sequencer's pending state, between batches): the
+    /// same checks as in [`Self::apply_batch`], with `i` numbering it in the error message. On
+    /// failure the tree is left exactly as it was.
+    pub fn apply_one(&mut self, i: usize, transfer: &Transfer) -> Result<()> {
+        let mut undo = Vec::new();
+        match self.apply_transfer(i, transfer, &mut undo) {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                self.rollback(undo);
+                Err(e)
+            }
+        }
+    }
+
     /// Applies one transfer (numbered `i` for error messages), recording undo entries.
     fn apply_transfer(
         &mut self,
@@ -663,6 +677,30 @@ mod tests {
         assert_eq!(after.root(), tree.root());
         assert_eq!(after.nodes, tree.nodes);
         assert_eq!(after.accounts, tree.accounts);
+    }
+
+    /// One transfer at a time ends where the whole batch does; a refused one changes nothing.
+    #[test]
+    fn transfers_one_at_a_time_match_the_batch() {
+        let batch = [t(3, 200, 30, 2), t(200, 7, 60, 0)];
+        let mut whole = funded();
+        whole.apply_batch(&SMALL, &batch).unwrap();
+        let mut single = funded();
+        for (i, transfer) in batch.iter().enumerate() {
+            single.apply_one(i, transfer).unwrap();
+        }
+        assert_eq!(single.root(), whole.root());
+        for (bad, why) in [
+            (t(3, 200, 1, 9), "nonce"),
+            (t(3, 200, 1_000, 3), "balance"),
+            (t(3, 256, 1, 3), "out of range"),
+        ] {
+            let before = single.clone();
+            let err = single.apply_one(5, &bad).unwrap_err().to_string();
+            assert!(err.contains(why) && err.contains("transfer 5"), "{err}");
+            assert_eq!(single.root(), before.root());
+            assert_eq!(single.accounts, before.accounts);
+        }
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The test harness (feature `harness`): compile Solidity with the npm `solc` ([`solc`]) and run
-//! it in revm ([`evm`]). Later issues test and measure their contracts with it too.
+//! it in revm ([`evm`]). Later issues test and measure their contracts with it too. The feature
+//! `solc` alone brings [`solc`] (what a deployment needs) without revm.
 //!
 //! ```no_run
 //! use zkagg_solidity_verifier::harness::{evm::Evm, solc};
@@ -12,6 +13,7 @@
 //! # }
 //! ```
 
+#[cfg(feature = "harness")]
 pub mod evm;
 pub mod solc;
 

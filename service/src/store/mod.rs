@@ -8,15 +8,17 @@
 //! implement the same methods over the same migrations.
 
 use std::path::Path;
-use std::str::FromStr;
 
 use serde::Serialize;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, Sqlite, SqlitePool, Transaction};
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{Any, AnyPool, Executor, Row, Transaction};
 use utoipa::ToSchema;
 
 use crate::jobs::{JobState, Rejection, RejectionCode};
 use crate::{Error, Result};
+
+mod rounds;
+pub use rounds::AcceptedBatch;
 
 /// The embedded migrations.
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -108,10 +110,20 @@ pub struct Counts {
     pub rejected_submissions: u64,
 }
 
+/// The database a store runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// SQLite (embedded, one process).
+    Sqlite,
+    /// PostgreSQL (several replicas on one database).
+    Postgres,
+}
+
 /// The store.
 #[derive(Clone, Debug)]
 pub struct Store {
-    pool: SqlitePool,
+    pool: AnyPool,
+    backend: Backend,
 }
 
 fn rejected(code: RejectionCode, message: impl Into<String>) -> Error {
@@ -119,15 +131,15 @@ fn rejected(code: RejectionCode, message: impl Into<String>) -> Error {
 }
 
 async fn event(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     job_id: &str,
     kind: &str,
     detail: Option<&str>,
     now: u64,
 ) -> Result<()> {
     sqlx::query(
-        "INSERT INTO events (job_id, seq, kind, detail, at) VALUES (?1, \
-         (SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE job_id = ?1), ?2, ?3, ?4)",
+        "INSERT INTO events (job_id, seq, kind, detail, at) VALUES ($1, \
+         (SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE job_id = $1), $2, $3, $4)",
     )
     .bind(job_id)
     .bind(kind)
@@ -141,9 +153,14 @@ async fn event(
 /// One job with its batch's public inputs and witness.
 const JOB_QUERY: &str = "SELECT j.id, j.batch_index, j.state, j.attempts, j.lease_expires_at, \
     j.progress, j.last_reason, b.old_root, b.new_root, b.tx_commitment, b.witness_sha256, \
-    j.lease_id FROM jobs j JOIN batches b ON b.batch_index = j.batch_index WHERE j.id = ?";
+    j.lease_id FROM jobs j JOIN batches b ON b.batch_index = j.batch_index WHERE j.id = $1";
+/// [`JOB_QUERY`], locking the job's row (PostgreSQL).
+const JOB_QUERY_LOCKED: &str = "SELECT j.id, j.batch_index, j.state, j.attempts, \
+    j.lease_expires_at, j.progress, j.last_reason, b.old_root, b.new_root, b.tx_commitment, \
+    b.witness_sha256, j.lease_id FROM jobs j JOIN batches b ON b.batch_index = j.batch_index \
+    WHERE j.id = $1 FOR UPDATE OF j";
 
-fn job_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<(JobView, Option<String>)> {
+fn job_from_row(row: &AnyRow) -> Result<(JobView, Option<String>)> {
     let state: String = row.try_get("state")?;
     let view = JobView {
         id: row.try_get("id")?,
@@ -167,24 +184,56 @@ fn job_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<(JobView, Option<String
 }
 
 impl Store {
-    /// Opens (creating if needed) the database file and runs the migrations.
+    /// Opens (creating if needed) the SQLite database file and runs the migrations.
     pub async fn open(path: &Path) -> Result<Self> {
-        let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
-            .foreign_keys(true);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_with(options)
-            .await?;
+        Self::connect(&format!("sqlite://{}?mode=rwc", path.display())).await
+    }
+
+    /// Connects to `sqlite://PATH?mode=rwc` or `postgres://...` and runs the migrations (the
+    /// same files on both). SQLite: one connection, WAL journal, `synchronous = FULL`, foreign
+    /// keys on. PostgreSQL: a pool of 16; leasing locks rows with `FOR UPDATE SKIP LOCKED`.
+    pub async fn connect(url: &str) -> Result<Self> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            return Err(Error::Config(
+                "the database URL must start with sqlite: or postgres://".into(),
+            ));
+        };
+        let options = match backend {
+            Backend::Sqlite => AnyPoolOptions::new()
+                .max_connections(1)
+                .after_connect(|conn, _| {
+                    Box::pin(async move {
+                        for pragma in [
+                            "PRAGMA journal_mode = WAL",
+                            "PRAGMA synchronous = FULL",
+                            "PRAGMA foreign_keys = ON",
+                            "PRAGMA busy_timeout = 5000",
+                        ] {
+                            conn.execute(pragma).await?;
+                        }
+                        Ok(())
+                    })
+                }),
+            Backend::Postgres => AnyPoolOptions::new().max_connections(16),
+        };
+        let pool = options.connect(url).await?;
         MIGRATOR.run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self { pool, backend })
+    }
+
+    /// The database this store runs on.
+    pub fn backend(&self) -> Backend {
+        self.backend
     }
 
     /// A `meta` value.
     pub async fn meta(&self, key: &str) -> Result<Option<String>> {
-        Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = ?")
+        Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = $1")
             .bind(key)
             .fetch_optional(&self.pool)
             .await?)
@@ -192,7 +241,7 @@ impl Store {
 
     /// Sets a `meta` value once: returns the stored value (the existing one if it was set).
     pub async fn meta_init(&self, key: &str, value: &str) -> Result<String> {
-        sqlx::query("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING")
+        sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
             .bind(key)
             .bind(value)
             .execute(&self.pool)
@@ -205,7 +254,7 @@ impl Store {
     /// Records an artifact (idempotent).
     pub async fn put_artifact(&self, sha256: &str, kind: &str, size: u64, now: u64) -> Result<()> {
         sqlx::query(
-            "INSERT INTO artifacts (sha256, kind, size, created_at) VALUES (?, ?, ?, ?) \
+            "INSERT INTO artifacts (sha256, kind, size, created_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (sha256) DO NOTHING",
         )
         .bind(sha256)
@@ -219,19 +268,25 @@ impl Store {
 
     /// Whether an artifact is known.
     pub async fn has_artifact(&self, sha256: &str) -> Result<bool> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM artifacts WHERE sha256 = ?")
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM artifacts WHERE sha256 = $1")
             .bind(sha256)
             .fetch_one(&self.pool)
             .await?;
         Ok(n > 0)
     }
 
-    /// Stores a batch and its queued job in one transaction.
-    pub async fn insert_batch(&self, b: &NewBatch, now: u64) -> Result<String> {
+    /// Stores a batch and its queued job in one transaction; with `takes_pending`, the batch is
+    /// made of the pending transfers, which are deleted in the same transaction.
+    pub async fn insert_batch(
+        &self,
+        b: &NewBatch,
+        takes_pending: bool,
+        now: u64,
+    ) -> Result<String> {
         let job_id = format!("batch-{}", b.batch_index);
         let mut tx = self.pool.begin().await?;
         sqlx::query(
-            "INSERT INTO artifacts (sha256, kind, size, created_at) VALUES (?, 'witness', ?, ?) \
+            "INSERT INTO artifacts (sha256, kind, size, created_at) VALUES ($1, 'witness', $2, $3) \
              ON CONFLICT (sha256) DO NOTHING",
         )
         .bind(&b.witness_sha256)
@@ -241,7 +296,7 @@ impl Store {
         .await?;
         sqlx::query(
             "INSERT INTO batches (batch_index, old_root, new_root, tx_commitment, transfers, \
-             witness_sha256, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+             witness_sha256, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(b.batch_index as i64)
         .bind(&b.public_inputs[0])
@@ -254,16 +309,48 @@ impl Store {
         .await?;
         sqlx::query(
             "INSERT INTO jobs (id, batch_index, state, attempts, updated_at) \
-             VALUES (?, ?, 'queued', 0, ?)",
+             VALUES ($1, $2, 'queued', 0, $3)",
         )
         .bind(&job_id)
         .bind(b.batch_index as i64)
         .bind(now as i64)
         .execute(&mut *tx)
         .await?;
+        if takes_pending {
+            sqlx::query("DELETE FROM pending_transfers")
+                .execute(&mut *tx)
+                .await?;
+        }
         event(&mut tx, &job_id, "queued", None, now).await?;
         tx.commit().await?;
         Ok(job_id)
+    }
+
+    /// Appends a pending transfer (JSON); returns how many are pending now.
+    pub async fn add_pending_transfer(&self, transfer: &str, now: u64) -> Result<u64> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO pending_transfers (seq, transfer, created_at) VALUES \
+             ((SELECT COALESCE(MAX(seq), 0) + 1 FROM pending_transfers), $1, $2)",
+        )
+        .bind(transfer)
+        .bind(now as i64)
+        .execute(&mut *tx)
+        .await?;
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pending_transfers")
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(n as u64)
+    }
+
+    /// The pending transfers (JSON), in arrival order.
+    pub async fn pending_transfers(&self) -> Result<Vec<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT transfer FROM pending_transfers ORDER BY seq")
+                .fetch_all(&self.pool)
+                .await?,
+        )
     }
 
     /// Every batch, in order (to rebuild the sequencer's tree).
@@ -290,11 +377,18 @@ impl Store {
             .collect()
     }
 
+    /// One job inside a transaction; on PostgreSQL its row stays locked until the transaction
+    /// ends, so that concurrent requests on one job (from several replicas) take turns.
     async fn job_in(
-        tx: &mut Transaction<'_, Sqlite>,
+        &self,
+        tx: &mut Transaction<'_, Any>,
         id: &str,
     ) -> Result<(JobView, Option<String>)> {
-        let row = sqlx::query(JOB_QUERY)
+        let query = match self.backend {
+            Backend::Sqlite => JOB_QUERY,
+            Backend::Postgres => JOB_QUERY_LOCKED,
+        };
+        let row = sqlx::query(query)
             .bind(id)
             .fetch_optional(&mut **tx)
             .await?
@@ -305,16 +399,28 @@ impl Store {
     /// One job.
     pub async fn job(&self, id: &str) -> Result<JobView> {
         let mut tx = self.pool.begin().await?;
-        let (job, _) = Self::job_in(&mut tx, id).await?;
+        let (job, _) = self.job_in(&mut tx, id).await?;
         tx.commit().await?;
         Ok(job)
     }
 
     /// Expired leases go back to the queue, or to `failed` after `max_attempts`.
-    async fn expire(tx: &mut Transaction<'_, Sqlite>, now: u64, max_attempts: u64) -> Result<()> {
-        let expired: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT id, attempts FROM jobs WHERE state = 'leased' AND lease_expires_at <= ?",
-        )
+    async fn expire(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        now: u64,
+        max_attempts: u64,
+    ) -> Result<()> {
+        let expired: Vec<(String, i64)> = sqlx::query_as(match self.backend {
+            Backend::Sqlite => {
+                "SELECT id, attempts FROM jobs WHERE state = 'leased' AND lease_expires_at <= $1"
+            }
+            // Rows another replica is expiring right now are skipped (it re-queues them).
+            Backend::Postgres => {
+                "SELECT id, attempts FROM jobs WHERE state = 'leased' AND lease_expires_at <= $1 \
+                 FOR UPDATE SKIP LOCKED"
+            }
+        })
         .bind(now as i64)
         .fetch_all(&mut **tx)
         .await?;
@@ -323,8 +429,8 @@ impl Store {
             let state = if give_up { "failed" } else { "queued" };
             let reason = format!("lease expired (attempt {attempts} of {max_attempts})");
             sqlx::query(
-                "UPDATE jobs SET state = ?, lease_id = NULL, leased_by = NULL, \
-                 lease_expires_at = NULL, last_reason = ?, updated_at = ? WHERE id = ?",
+                "UPDATE jobs SET state = $1, lease_id = NULL, leased_by = NULL, \
+                 lease_expires_at = NULL, last_reason = $2, updated_at = $3 WHERE id = $4",
             )
             .bind(state)
             .bind(&reason)
@@ -354,10 +460,19 @@ impl Store {
         max_attempts: u64,
     ) -> Result<Option<Lease>> {
         let mut tx = self.pool.begin().await?;
-        Self::expire(&mut tx, now, max_attempts).await?;
-        let next: Option<String> = sqlx::query_scalar(
-            "SELECT id FROM jobs WHERE state = 'queued' ORDER BY batch_index LIMIT 1",
-        )
+        self.expire(&mut tx, now, max_attempts).await?;
+        let next: Option<String> = sqlx::query_scalar(match self.backend {
+            // One connection: this transaction is the only writer.
+            Backend::Sqlite => {
+                "SELECT id FROM jobs WHERE state = 'queued' ORDER BY batch_index LIMIT 1"
+            }
+            // The oldest queued job no other replica holds a lock on: concurrent leases take
+            // different jobs and never the same one twice.
+            Backend::Postgres => {
+                "SELECT id FROM jobs WHERE state = 'queued' ORDER BY batch_index LIMIT 1 \
+                 FOR UPDATE SKIP LOCKED"
+            }
+        })
         .fetch_optional(&mut *tx)
         .await?;
         let Some(id) = next else {
@@ -365,8 +480,8 @@ impl Store {
             return Ok(None);
         };
         sqlx::query(
-            "UPDATE jobs SET state = 'leased', lease_id = ?, leased_by = ?, lease_expires_at = ?, \
-             attempts = attempts + 1, progress = 0, updated_at = ? WHERE id = ?",
+            "UPDATE jobs SET state = 'leased', lease_id = $1, leased_by = $2, lease_expires_at = $3, \
+             attempts = attempts + 1, progress = 0, updated_at = $4 WHERE id = $5",
         )
         .bind(lease_id)
         .bind(volunteer)
@@ -376,7 +491,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         event(&mut tx, &id, "leased", Some(volunteer), now).await?;
-        let (job, _) = Self::job_in(&mut tx, &id).await?;
+        let (job, _) = self.job_in(&mut tx, &id).await?;
         tx.commit().await?;
         Ok(Some(Lease {
             job,
@@ -417,11 +532,11 @@ impl Store {
         lease_ms: u64,
     ) -> Result<JobView> {
         let mut tx = self.pool.begin().await?;
-        let (job, current) = Self::job_in(&mut tx, id).await?;
+        let (job, current) = self.job_in(&mut tx, id).await?;
         Self::check_lease(&job, current.as_deref(), lease_id, now)?;
         sqlx::query(
-            "UPDATE jobs SET lease_expires_at = ?, progress = COALESCE(?, progress), \
-             updated_at = ? WHERE id = ?",
+            "UPDATE jobs SET lease_expires_at = $1, progress = COALESCE($2, progress), \
+             updated_at = $3 WHERE id = $4",
         )
         .bind((now + lease_ms) as i64)
         .bind(progress)
@@ -429,7 +544,7 @@ impl Store {
         .bind(id)
         .execute(&mut *tx)
         .await?;
-        let (job, _) = Self::job_in(&mut tx, id).await?;
+        let (job, _) = self.job_in(&mut tx, id).await?;
         tx.commit().await?;
         Ok(job)
     }
@@ -437,19 +552,19 @@ impl Store {
     /// Gives a live lease back: the job is queued again (this attempt does not count).
     pub async fn release(&self, id: &str, lease_id: &str, now: u64) -> Result<JobView> {
         let mut tx = self.pool.begin().await?;
-        let (job, current) = Self::job_in(&mut tx, id).await?;
+        let (job, current) = self.job_in(&mut tx, id).await?;
         Self::check_lease(&job, current.as_deref(), lease_id, now)?;
         sqlx::query(
             "UPDATE jobs SET state = 'queued', lease_id = NULL, leased_by = NULL, \
-             lease_expires_at = NULL, attempts = attempts - 1, progress = NULL, updated_at = ? \
-             WHERE id = ?",
+             lease_expires_at = NULL, attempts = attempts - 1, progress = NULL, updated_at = $1 \
+             WHERE id = $2",
         )
         .bind(now as i64)
         .bind(id)
         .execute(&mut *tx)
         .await?;
         event(&mut tx, id, "released", None, now).await?;
-        let (job, _) = Self::job_in(&mut tx, id).await?;
+        let (job, _) = self.job_in(&mut tx, id).await?;
         tx.commit().await?;
         Ok(job)
     }
@@ -468,9 +583,9 @@ impl Store {
         now: u64,
     ) -> Result<Recorded> {
         let mut tx = self.pool.begin().await?;
-        let (job, current) = Self::job_in(&mut tx, id).await?;
+        let (job, current) = self.job_in(&mut tx, id).await?;
         let known: Option<(String, Option<String>)> =
-            sqlx::query_as("SELECT verdict, reason FROM submissions WHERE id = ? AND job_id = ?")
+            sqlx::query_as("SELECT verdict, reason FROM submissions WHERE id = $1 AND job_id = $2")
                 .bind(submission_id)
                 .bind(id)
                 .fetch_optional(&mut *tx)
@@ -486,7 +601,7 @@ impl Store {
         Self::check_lease(&job, current.as_deref(), lease_id, now)?;
         sqlx::query(
             "INSERT INTO submissions (id, job_id, lease_id, proof, public_inputs, verdict, \
-             created_at) VALUES (?, ?, ?, ?, ?, 'pending', ?)",
+             created_at) VALUES ($1, $2, $3, $4, $5, 'pending', $6)",
         )
         .bind(submission_id)
         .bind(id)
@@ -496,7 +611,7 @@ impl Store {
         .bind(now as i64)
         .execute(&mut *tx)
         .await?;
-        sqlx::query("UPDATE jobs SET state = 'verifying', updated_at = ? WHERE id = ?")
+        sqlx::query("UPDATE jobs SET state = 'verifying', updated_at = $1 WHERE id = $2")
             .bind(now as i64)
             .bind(id)
             .execute(&mut *tx)
@@ -517,16 +632,16 @@ impl Store {
         max_attempts: u64,
     ) -> Result<JobView> {
         let mut tx = self.pool.begin().await?;
-        let (job, _) = Self::job_in(&mut tx, id).await?;
+        let (job, _) = self.job_in(&mut tx, id).await?;
         match verdict {
             Ok(()) => {
-                sqlx::query("UPDATE submissions SET verdict = 'accepted' WHERE id = ?")
+                sqlx::query("UPDATE submissions SET verdict = 'accepted' WHERE id = $1")
                     .bind(submission_id)
                     .execute(&mut *tx)
                     .await?;
                 sqlx::query(
-                    "UPDATE jobs SET state = 'accepted', accepted_submission = ?, lease_id = NULL, \
-                     lease_expires_at = NULL, progress = 1, updated_at = ? WHERE id = ?",
+                    "UPDATE jobs SET state = 'accepted', accepted_submission = $1, lease_id = NULL, \
+                     lease_expires_at = NULL, progress = 1, updated_at = $2 WHERE id = $3",
                 )
                 .bind(submission_id)
                 .bind(now as i64)
@@ -537,20 +652,22 @@ impl Store {
             }
             Err(rejection) => {
                 let reason = encode_reason(rejection);
-                sqlx::query("UPDATE submissions SET verdict = 'rejected', reason = ? WHERE id = ?")
-                    .bind(&reason)
-                    .bind(submission_id)
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query(
+                    "UPDATE submissions SET verdict = 'rejected', reason = $1 WHERE id = $2",
+                )
+                .bind(&reason)
+                .bind(submission_id)
+                .execute(&mut *tx)
+                .await?;
                 let state = if job.attempts >= max_attempts {
                     "failed"
                 } else {
                     "queued"
                 };
                 sqlx::query(
-                    "UPDATE jobs SET state = ?, lease_id = NULL, leased_by = NULL, \
-                     lease_expires_at = NULL, progress = NULL, last_reason = ?, updated_at = ? \
-                     WHERE id = ?",
+                    "UPDATE jobs SET state = $1, lease_id = NULL, leased_by = NULL, \
+                     lease_expires_at = NULL, progress = NULL, last_reason = $2, updated_at = $3 \
+                     WHERE id = $4",
                 )
                 .bind(state)
                 .bind(&reason)
@@ -561,7 +678,7 @@ impl Store {
                 event(&mut tx, id, "rejected", Some(&reason), now).await?;
             }
         }
-        let (job, _) = Self::job_in(&mut tx, id).await?;
+        let (job, _) = self.job_in(&mut tx, id).await?;
         tx.commit().await?;
         Ok(job)
     }
@@ -580,7 +697,7 @@ impl Store {
     pub async fn accepted_proof(&self, id: &str) -> Result<Option<String>> {
         Ok(sqlx::query_scalar(
             "SELECT s.proof FROM jobs j JOIN submissions s ON s.id = j.accepted_submission \
-             WHERE j.id = ?",
+             WHERE j.id = $1",
         )
         .bind(id)
         .fetch_optional(&self.pool)
