@@ -4,8 +4,8 @@
 //!
 //! SQLite serialises writers; the pool holds one connection, so transactions never race each
 //! other for the write lock (no `SQLITE_BUSY` under load) and "lease the oldest queued job" is
-//! atomic. The PostgreSQL back end for replicas (row locks with `FOR UPDATE SKIP LOCKED`) will
-//! implement the same methods over the same migrations.
+//! atomic. The same methods and migrations run on PostgreSQL through sqlx's `Any` driver
+//! ([`Store::connect`]), leasing with `FOR UPDATE SKIP LOCKED`; that path is not tested yet.
 
 use std::path::Path;
 
