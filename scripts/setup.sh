@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent set-up for a fresh machine of this project's kind (Debian 12, Rust via rustup, Node 20):
-#   - Debian: chromium + chromium-driver (headless browser tests), fonts
+#   - Debian: chromium + chromium-driver (headless browser tests), fonts, postgresql (the
+#     service's replica tests start their own throwaway server with scripts/postgres.sh)
 #   - rustup: the wasm32-unknown-unknown target
 #   - cargo: wasm-bindgen-cli at exactly the version in Cargo.lock
 #   - npm: snarkjs, circom2, playwright-core, binaryen, solc, hardhat (the local chain node)
@@ -12,7 +13,7 @@ cd "$(dirname "$0")/.."
 log() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-apt_packages=(chromium chromium-driver fonts-liberation mesa-vulkan-drivers libvulkan1)
+apt_packages=(chromium chromium-driver fonts-liberation mesa-vulkan-drivers libvulkan1 postgresql)
 missing=()
 for pkg in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

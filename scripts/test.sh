@@ -24,6 +24,9 @@ cargo test --release --workspace 2>&1 | tee "$logs/cargo.log"
 step "slow soundness tests of the in-circuit verifier (ignored in plain cargo test)"
 cargo test --release -p zkagg-circuit-verifier -- --ignored every_tampering_is_rejected aggregation_in_steps wrong_finish_hints_make_a_step_unsatisfiable 2>&1 | tee -a "$logs/cargo.log"
 
+step "two service replicas on one PostgreSQL server: no job leased twice (ignored in plain cargo test)"
+cargo test --release -p zkagg-aggregator --test replicas -- --ignored 2>&1 | tee -a "$logs/cargo.log"
+
 step "four chained batch proofs folded and compressed into ONE Groth16 proof (ignored in plain cargo test)"
 # Its aggregate (and a batch's inclusion proof) is the fixture of the wasm verifier's aggregate tests.
 export ZKAGG_AGGREGATE="$PWD/target/aggregate-fixture"

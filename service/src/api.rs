@@ -169,6 +169,8 @@ pub struct GenerateRequest {
 pub struct StatusBody {
     /// Job counts.
     pub jobs: Counts,
+    /// This process's role: the `sequencer`, or a `replica` that leases and checks only.
+    pub role: crate::Role,
     /// Batches cut so far.
     pub batches: u64,
     /// Transfers waiting for a batch.
@@ -312,8 +314,9 @@ async fn submit(
 async fn status(State(s): State<Arc<Service>>) -> Result<Json<StatusBody>, ApiError> {
     Ok(Json(StatusBody {
         jobs: s.store.counts().await?,
-        batches: s.batches().await,
-        pending_transfers: s.pending_transfers().await,
+        role: s.role(),
+        batches: s.batches().await?,
+        pending_transfers: s.pending_transfers().await?,
         vk_hash: s.vk_hash().to_string(),
         rounds: s.store.round_counts().await?.into_iter().collect(),
         active_round: s.store.active_round().await?,
@@ -440,7 +443,7 @@ async fn metrics(State(s): State<Arc<Service>>) -> Result<Response, ApiError> {
          # TYPE zkagg_batches_total counter\n\
          zkagg_batches_total {}\n",
         c.rejected_submissions,
-        s.batches().await
+        s.batches().await?
     ));
     text.push_str("# HELP zkagg_rounds Rounds by state.\n# TYPE zkagg_rounds gauge\n");
     let counts = s.store.round_counts().await?;

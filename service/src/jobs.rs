@@ -3,16 +3,20 @@
 //! ```text
 //!            lease                 submit (lease valid)         proof checks out
 //!  queued ----------> leased ---------------------> verifying ------------------> accepted
-//!    ^   <----------   |   \                            |
-//!    |  release, or    |    heartbeat: extends the      | wrong key / inputs / invalid proof:
-//!    |  lease expired  |    lease, records progress     | rejected submission; the job goes
-//!    |  (attempts < max)                                 v back to queued (attempts < max)
-//!    +---------------------------------------------------+  or to failed (attempts = max)
+//!    ^ ^  <----------  |   \                            |
+//!    | |  release      |    heartbeat: extends the      | wrong key / inputs / invalid proof:
+//!    | |               |    lease, records progress     | rejected submission, charged to
+//!    | +---------------|--------------------------------+ the volunteer; the job is queued
+//!    |   lease expired | (attempts < max)                 again
+//!    +-----------------+-----> failed (attempts = max)
 //! ```
 //!
-//! A job leased `max_attempts` times without an accepted proof becomes `failed` (kept, with its
-//! last reason, for an operator). Every transition is one store transaction and appends one
-//! event.
+//! `attempts` counts the leases charged to the job: a release or a rejected submission gives
+//! its attempt back (the job is not at fault; the volunteer was). A job whose leases expired
+//! `max_attempts` times becomes `failed` (kept, with its last reason, for an operator). A
+//! volunteer with `max_rejections` rejected submissions within the rejection window is refused
+//! new leases (`too_many_rejections`) until the window moves past them. Every transition is one
+//! store transaction and appends one event.
 
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -94,6 +98,12 @@ pub enum RejectionCode {
     /// A transfer the rollup's state refuses (a slot out of range, the sender's nonce, an
     /// overdraft, an overflow) (422).
     InvalidTransfer,
+    /// A sequencer request (transfers, accounts, the generator) sent to a replica that does
+    /// not hold the sequencer role (409); send it to the sequencer replica.
+    NotSequencer,
+    /// This volunteer had too many submissions rejected recently; no lease until the window
+    /// moves on (429).
+    TooManyRejections,
 }
 
 impl RejectionCode {
@@ -105,11 +115,14 @@ impl RejectionCode {
             | RejectionCode::WrongPublicInputs
             | RejectionCode::InvalidProof
             | RejectionCode::InvalidTransfer => 422,
-            RejectionCode::StaleLease | RejectionCode::WrongState => 409,
+            RejectionCode::StaleLease | RejectionCode::WrongState | RejectionCode::NotSequencer => {
+                409
+            }
             RejectionCode::NotFound => 404,
             RejectionCode::TooLarge => 413,
             RejectionCode::NoJob => 204,
             RejectionCode::Unauthorized => 401,
+            RejectionCode::TooManyRejections => 429,
         }
     }
 
@@ -127,6 +140,8 @@ impl RejectionCode {
             RejectionCode::NoJob => "no_job",
             RejectionCode::Unauthorized => "unauthorized",
             RejectionCode::InvalidTransfer => "invalid_transfer",
+            RejectionCode::NotSequencer => "not_sequencer",
+            RejectionCode::TooManyRejections => "too_many_rejections",
         }
     }
 }

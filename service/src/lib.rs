@@ -7,8 +7,9 @@
 //! - [`sequencer`]: the rollup's account tree; cuts batches in order, one job each (the witness
 //!   as a content-addressed artifact, the expected public inputs).
 //! - [`jobs`]: the job state machine and the typed rejection reasons.
-//! - [`store`]: SQLite (WAL, `synchronous = FULL`), embedded migrations; one transaction per
-//!   state change, committed before the request is answered.
+//! - [`store`]: SQLite (WAL, `synchronous = FULL`) by default, or PostgreSQL for replicas; the
+//!   same embedded migrations; one transaction per state change, committed before the request
+//!   is answered.
 //! - [`submit`]: checking a submission (key, public inputs, pairing) and the idempotency key.
 //! - [`api`]: the HTTP/JSON API under `/v1` (axum) with its OpenAPI document, artifacts with
 //!   Range requests and the COOP/COEP headers of the threaded browser prover, `/metrics`,
@@ -19,7 +20,9 @@
 //! - [`chain`]: the rollup contract's deployment and settlements over JSON-RPC (alloy), each
 //!   transaction signed and stored before it is broadcast.
 //!
-//! Still to come (issue 11): the PostgreSQL back end for replicas.
+//! Replicas: on PostgreSQL several service processes share one database; each leases jobs and
+//! checks submissions, and exactly one (the holder of an advisory lock) is the sequencer that
+//! takes transfers, cuts batches and runs rounds ([`Role`]).
 #![forbid(unsafe_code)]
 
 pub mod api;
@@ -66,26 +69,39 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Lease duration; a heartbeat extends it by as much.
     pub lease_ms: u64,
-    /// Leases of one job before it is given up.
+    /// Expired leases of one job before it is given up.
     pub max_attempts: u64,
+    /// Rejected submissions a volunteer may have within `rejection_window_ms` before it is
+    /// refused new leases (0: no limit).
+    pub max_rejections: u64,
+    /// The window `max_rejections` counts over.
+    pub rejection_window_ms: u64,
     /// Largest request body accepted (a submission is ~1 KB).
     pub max_body_bytes: usize,
     /// Token of the admin routes (`Authorization: Bearer ...`); `None` disables them.
     pub admin_token: Option<String>,
     /// Seed of the genesis state on first start (`None`: the OS RNG).
     pub genesis_seed: Option<u64>,
+    /// `postgres://...` to run as one of several replicas on one PostgreSQL database (the
+    /// artifacts directory under `data_dir` must then be shared between them); `None`: the
+    /// embedded SQLite store `data_dir/service.db`.
+    pub database_url: Option<String>,
 }
 
 impl Config {
-    /// Defaults for `data_dir`: 5-minute leases, 3 attempts, 64 KiB bodies, no admin token.
+    /// Defaults for `data_dir`: 5-minute leases, 3 attempts, 3 rejections an hour per
+    /// volunteer, 64 KiB bodies, no admin token.
     pub fn new(data_dir: PathBuf) -> Self {
         Self {
             data_dir,
             lease_ms: 5 * 60 * 1000,
             max_attempts: 3,
+            max_rejections: 3,
+            rejection_window_ms: 60 * 60 * 1000,
             max_body_bytes: 64 * 1024,
             admin_token: None,
             genesis_seed: None,
+            database_url: None,
         }
     }
 }
@@ -129,6 +145,17 @@ pub struct SubmitOutcome {
     pub job: JobView,
 }
 
+/// What a service process does besides leasing jobs and checking submissions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Holds the rollup state: takes transfers, cuts batches, runs rounds (one per database).
+    Sequencer,
+    /// Leases jobs and checks submissions only; sequencer requests are refused with
+    /// `not_sequencer`.
+    Replica,
+}
+
 /// The service.
 pub struct Service {
     /// The store.
@@ -139,15 +166,25 @@ pub struct Service {
     verifier: PreparedVerifier,
     vk_hash: String,
     proving_key_sha256: String,
+    role: Role,
     sequencer: tokio::sync::Mutex<Sequencer>,
 }
 
 impl Service {
-    /// Opens the store in `config.data_dir`, publishes the proving key as an artifact, rebuilds
-    /// the sequencer's tree and decides every submission a crash left pending.
+    /// Opens the store (`config.database_url`, or SQLite in `config.data_dir`), takes the
+    /// sequencer role if it is free, publishes the proving key as an artifact, rebuilds the
+    /// sequencer's tree and decides every submission a crash left pending.
     pub async fn open(config: Config, keys: BatchKeys) -> Result<Arc<Self>> {
         std::fs::create_dir_all(&config.data_dir).map_err(|e| Error::io(&config.data_dir, e))?;
-        let store = Store::open(&config.data_dir.join("service.db")).await?;
+        let store = match &config.database_url {
+            Some(url) => Store::connect(url).await?,
+            None => Store::open(&config.data_dir.join("service.db")).await?,
+        };
+        let role = if store.claim_sequencer().await? {
+            Role::Sequencer
+        } else {
+            Role::Replica
+        };
         let artifacts = config.data_dir.join("artifacts");
         std::fs::create_dir_all(&artifacts).map_err(|e| Error::io(&artifacts, e))?;
         let proving_key_sha256 = write_artifact(&artifacts, &keys.proving_key)?;
@@ -171,6 +208,7 @@ impl Service {
             verifier,
             vk_hash,
             proving_key_sha256,
+            role,
             sequencer: tokio::sync::Mutex::new(sequencer),
         });
         service.recover().await?;
@@ -192,16 +230,26 @@ impl Service {
                 Err(r) => Err(r),
             };
             self.store
-                .finish_submission(
-                    &job_id,
-                    &submission_id,
-                    &verdict,
-                    now_ms(),
-                    self.config.max_attempts,
-                )
+                .finish_submission(&job_id, &submission_id, &verdict, now_ms())
                 .await?;
         }
         Ok(())
+    }
+
+    /// This process's role.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// Refuses a sequencer request on a replica.
+    fn require_sequencer(&self, what: &str) -> Result<()> {
+        match self.role {
+            Role::Sequencer => Ok(()),
+            Role::Replica => Err(Error::Rejected(Rejection::new(
+                RejectionCode::NotSequencer,
+                format!("this replica is not the sequencer; send {what} to the sequencer replica"),
+            ))),
+        }
     }
 
     /// The key's `vk_hash` (hex).
@@ -290,13 +338,17 @@ impl Service {
         self.store.meta_init(ROLLUP_ADDRESS, &address).await
     }
 
-    /// Number of batches the sequencer has cut.
-    pub async fn batches(&self) -> u64 {
-        self.sequencer.lock().await.batches()
+    /// Number of batches the sequencer has cut (on a replica: as stored).
+    pub async fn batches(&self) -> Result<u64> {
+        match self.role {
+            Role::Sequencer => Ok(self.sequencer.lock().await.batches()),
+            Role::Replica => self.store.batch_count().await,
+        }
     }
 
     /// Cuts `count` random valid batches (the demo generator) and queues their jobs.
     pub async fn generate(&self, count: u64) -> Result<Vec<String>> {
+        self.require_sequencer("the generator")?;
         self.sequencer
             .lock()
             .await
@@ -309,6 +361,7 @@ impl Service {
         &self,
         transfer: zkagg_core::batch::Transfer,
     ) -> Result<(usize, Option<String>)> {
+        self.require_sequencer("transfers")?;
         self.sequencer
             .lock()
             .await
@@ -316,14 +369,28 @@ impl Service {
             .await
     }
 
-    /// Transfers waiting for a batch.
-    pub async fn pending_transfers(&self) -> u64 {
-        self.sequencer.lock().await.pending() as u64
+    /// Transfers waiting for a batch (on a replica: as stored).
+    pub async fn pending_transfers(&self) -> Result<u64> {
+        match self.role {
+            Role::Sequencer => Ok(self.sequencer.lock().await.pending() as u64),
+            Role::Replica => Ok(self.store.pending_transfers().await?.len() as u64),
+        }
     }
 
-    /// An account as the pending transfers leave it.
+    /// An account as the pending transfers leave it (the sequencer's state).
     pub async fn account(&self, index: u64) -> Result<zkagg_core::batch::Account> {
+        self.require_sequencer("account queries")?;
         self.sequencer.lock().await.account(index)
+    }
+
+    /// The leasing rules of this configuration.
+    pub fn lease_policy(&self) -> store::LeasePolicy {
+        store::LeasePolicy {
+            lease_ms: self.config.lease_ms,
+            max_attempts: self.config.max_attempts,
+            max_rejections: self.config.max_rejections,
+            rejection_window_ms: self.config.rejection_window_ms,
+        }
     }
 
     /// Leases the oldest waiting job to `volunteer`.
@@ -331,13 +398,7 @@ impl Service {
         let lease_id = format!("{:032x}", rand::random::<u128>());
         let lease = self
             .store
-            .lease(
-                volunteer,
-                &lease_id,
-                now_ms(),
-                self.config.lease_ms,
-                self.config.max_attempts,
-            )
+            .lease(volunteer, &lease_id, now_ms(), &self.lease_policy())
             .await?;
         Ok(lease.map(|l| LeaseGrant {
             witness: format!("/artifacts/{}", l.job.witness_sha256),
@@ -406,13 +467,7 @@ impl Service {
                 let verdict = check_submission(&self.verifier, &self.vk_hash, &job, &parsed);
                 let job = self
                     .store
-                    .finish_submission(
-                        job_id,
-                        &parsed.id(job_id),
-                        &verdict,
-                        now_ms(),
-                        self.config.max_attempts,
-                    )
+                    .finish_submission(job_id, &parsed.id(job_id), &verdict, now_ms())
                     .await?;
                 match verdict {
                     Ok(()) => Ok(SubmitOutcome {

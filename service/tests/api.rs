@@ -197,7 +197,7 @@ async fn volunteers_prove_jobs_and_every_bad_submission_is_refused_with_its_reas
     );
 
     // Bad submissions under the live lease, each with its reason; the job is re-queued each
-    // time (attempt counted), so lease it again between them.
+    // time, so lease it again between them.
     let submit = |proof: Value, inputs: Value, lease: String, vk_hash: Option<String>| {
         let s = s.clone();
         async move {
@@ -229,9 +229,10 @@ async fn volunteers_prove_jobs_and_every_bad_submission_is_refused_with_its_reas
         (r.status.as_u16(), r.code()),
         (422, "wrong_public_inputs".into())
     );
+    // The rejection is charged to the volunteer, not to the job: queued, its attempt given back.
     let job = get(&s, "/v1/jobs/batch-0").await.json();
     assert_eq!(job["state"], "queued");
-    assert_eq!(job["attempts"], 1);
+    assert_eq!(job["attempts"], 0);
     assert!(job["last_reason"]
         .as_str()
         .unwrap()
@@ -245,7 +246,7 @@ async fn volunteers_prove_jobs_and_every_bad_submission_is_refused_with_its_reas
     )
     .await;
     assert_eq!(again.code(), "wrong_public_inputs");
-    assert_eq!(get(&s, "/v1/jobs/batch-0").await.json()["attempts"], 1);
+    assert_eq!(get(&s, "/v1/jobs/batch-0").await.json()["attempts"], 0);
 
     // Wrong key: a proof made with another key, announced (wrong_key) or not (invalid_proof).
     let grant = post(&s, "/v1/leases", json!({"volunteer": "mallory"}))
@@ -272,9 +273,44 @@ async fn volunteers_prove_jobs_and_every_bad_submission_is_refused_with_its_reas
     let (foreign_proof, _) = prove_from_artifact(&s, &grant, foreign_pk).await;
     let r = submit(foreign_proof, inputs.clone(), lease3, None).await;
     assert_eq!((r.status.as_u16(), r.code()), (422, "invalid_proof".into()));
-    // Three attempts used: the job is given up (max_attempts = 3), with its last reason.
+    // Bad volunteers cannot make a job give up: three rejections later batch-0 is queued with
+    // no attempt used, and an honest proof from mallory is still accepted. Her third rejection
+    // (batch-0's proof sent for batch-1) uses up her allowance (max_rejections = 3 an hour): no
+    // lease for her, 429 with the reason.
     let job = get(&s, "/v1/jobs/batch-0").await.json();
-    assert_eq!(job["state"], "failed");
+    assert_eq!(
+        (job["state"].clone(), job["attempts"].clone()),
+        (json!("queued"), json!(0))
+    );
+    let grant = post(&s, "/v1/leases", json!({"volunteer": "mallory"}))
+        .await
+        .json();
+    let lease4 = grant["lease_id"].as_str().unwrap().to_string();
+    let r = submit(proof.clone(), inputs.clone(), lease4.clone(), None).await;
+    assert_eq!(r.json()["verdict"], "accepted", "{}", r.json());
+    let r = post(&s, "/v1/leases", json!({"volunteer": "mallory"})).await;
+    assert_eq!(r.json()["job"]["id"], "batch-1");
+    let lease5 = r.json()["lease_id"].as_str().unwrap().to_string();
+    let r = post(
+        &s,
+        "/v1/jobs/batch-1/submissions",
+        json!({"lease_id": lease5, "proof": proof, "public_inputs": inputs}),
+    )
+    .await;
+    assert_eq!(
+        (r.status.as_u16(), r.code()),
+        (422, "wrong_public_inputs".into())
+    );
+    let r = post(&s, "/v1/leases", json!({"volunteer": "mallory"})).await;
+    assert_eq!(
+        (r.status.as_u16(), r.code()),
+        (429, "too_many_rejections".into())
+    );
+    assert!(
+        r.json()["message"].as_str().unwrap().contains("mallory"),
+        "{}",
+        r.json()
+    );
 
     // The next job: a tampered proof (C replaced by A) is invalid; then the honest one is
     // accepted, and submitting it again is a duplicate.
@@ -353,13 +389,13 @@ async fn volunteers_prove_jobs_and_every_bad_submission_is_refused_with_its_reas
     // Status, metrics, OpenAPI.
     let status = get(&s, "/v1/status").await.json();
     assert_eq!(status["batches"], 3);
-    assert_eq!(status["jobs"]["accepted"], 1);
-    assert_eq!(status["jobs"]["failed"], 1);
+    assert_eq!(status["jobs"]["accepted"], 2);
+    assert_eq!(status["jobs"]["failed"], 0);
     assert_eq!(status["jobs"]["queued"], 1);
-    assert_eq!(status["jobs"]["rejected_submissions"], 4);
+    assert_eq!(status["jobs"]["rejected_submissions"], 5);
     let metrics = String::from_utf8(get(&s, "/metrics").await.bytes).unwrap();
     assert!(
-        metrics.contains("zkagg_jobs{state=\"accepted\"} 1"),
+        metrics.contains("zkagg_jobs{state=\"accepted\"} 2"),
         "{metrics}"
     );
     let doc = get(&s, "/v1/openapi.json").await.json();
@@ -512,7 +548,7 @@ async fn transfers_are_checked_and_cut_into_batches() {
     ] {
         assert_eq!(get(&s, path).await.status, StatusCode::NOT_FOUND, "{path}");
     }
-    assert_eq!(s.batches().await, 0, "nothing refused was cut");
+    assert_eq!(s.batches().await.unwrap(), 0, "nothing refused was cut");
     // One transfer is a whole batch in this shape: its job is queued at once.
     let r = post(
         &s,

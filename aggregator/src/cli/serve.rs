@@ -9,7 +9,7 @@ use std::sync::Arc;
 use clap::Args;
 use zkagg_service::chain::Chain;
 use zkagg_service::rounds::{RoundConfig, RoundRunner, Settlement};
-use zkagg_service::{api, BatchKeys, Config, Service};
+use zkagg_service::{api, BatchKeys, Config, Role, Service};
 
 use crate::rounds::{rollup_initcode, DeciderEngine};
 use crate::{keys, Error, Result};
@@ -23,6 +23,12 @@ pub struct ServeArgs {
     /// Data directory: the SQLite store (service.db) and the content-addressed artifacts.
     #[arg(long, default_value = "service-data")]
     pub data: PathBuf,
+    /// Run as one of several replicas on this PostgreSQL database (`postgres://...`; also read
+    /// from ZKAGG_DATABASE_URL) instead of the embedded SQLite store. The first replica to
+    /// start is the sequencer (transfers, batches, rounds); the others lease jobs and check
+    /// submissions. Replicas must share the artifacts directory (`--data`).
+    #[arg(long, env = "ZKAGG_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
     /// Address to listen on (loopback by default).
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
@@ -143,6 +149,7 @@ pub fn run(args: &ServeArgs, quiet: bool) -> Result<()> {
     config.max_attempts = args.max_attempts;
     config.admin_token = args.admin_token.clone();
     config.genesis_seed = args.genesis_seed;
+    config.database_url = args.database_url.clone();
     let runtime = tokio::runtime::Runtime::new()
         .map_err(|e| Error::Service(format!("tokio runtime: {e}")))?;
     runtime.block_on(async {
@@ -156,21 +163,29 @@ pub fn run(args: &ServeArgs, quiet: bool) -> Result<()> {
         )
         .await
         .map_err(service_err)?;
+        let sequencer = service.role() == Role::Sequencer;
         if args.generate > 0 {
             service.generate(args.generate).await.map_err(service_err)?;
         }
-        if let (Some(decider), Some(rpc)) = (&args.decider, &args.chain_rpc) {
-            let runner = round_runner(args, &service, decider, rpc, quiet).await?;
-            tokio::spawn(runner.run());
+        match (&args.decider, &args.chain_rpc) {
+            (Some(decider), Some(rpc)) if sequencer => {
+                let runner = round_runner(args, &service, decider, rpc, quiet).await?;
+                tokio::spawn(runner.run());
+            }
+            (Some(_), Some(_)) if !quiet => {
+                eprintln!("zkagg serve: rounds run on the sequencer replica, not on this one")
+            }
+            _ => {}
         }
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .map_err(|e| Error::Service(format!("listen on {}: {e}", args.listen)))?;
         if !quiet {
             eprintln!(
-                "zkagg serve: http://{} ({} batches, key {}, data in {})",
+                "zkagg serve: http://{} ({}, {} batches, key {}, data in {})",
                 listener.local_addr().unwrap_or(args.listen),
-                service.batches().await,
+                if sequencer { "sequencer" } else { "replica" },
+                service.batches().await.map_err(service_err)?,
                 service.vk_hash(),
                 args.data.display()
             );

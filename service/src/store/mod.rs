@@ -1,11 +1,14 @@
-//! The durable store (SQLite in WAL mode, `synchronous = FULL`): every state change is one
-//! transaction, committed before the request that caused it is answered. Migrations are embedded
-//! (`migrations/`) and run on open.
+//! The durable store (SQLite in WAL mode with `synchronous = FULL`, or PostgreSQL): every state
+//! change is one transaction, committed before the request that caused it is answered.
+//! Migrations are embedded (`migrations/`) and run on open.
 //!
 //! SQLite serialises writers; the pool holds one connection, so transactions never race each
 //! other for the write lock (no `SQLITE_BUSY` under load) and "lease the oldest queued job" is
 //! atomic. The same methods and migrations run on PostgreSQL through sqlx's `Any` driver
-//! ([`Store::connect`]), leasing with `FOR UPDATE SKIP LOCKED`; that path is not tested yet.
+//! ([`Store::connect`]) for several service replicas on one database: leasing and expiry lock
+//! rows with `FOR UPDATE SKIP LOCKED` (concurrent leases take different jobs, never one twice),
+//! every read-modify-write of a job locks its row first, and one replica holds the sequencer
+//! role through an advisory lock ([`Store::claim_sequencer`]).
 
 use std::path::Path;
 
@@ -60,7 +63,7 @@ pub struct JobView {
     pub batch_index: u64,
     /// Its state.
     pub state: JobState,
-    /// How many times it was leased.
+    /// Leases charged to it (a release or a rejected submission gives its attempt back).
     pub attempts: u64,
     /// The current lease's deadline (milliseconds since the Unix epoch), while leased.
     pub lease_expires_at: Option<u64>,
@@ -81,6 +84,20 @@ pub struct Lease {
     pub job: JobView,
     /// The lease's id (needed for heartbeats, release and the submission).
     pub lease_id: String,
+}
+
+/// The rules a lease is granted under.
+#[derive(Clone, Copy, Debug)]
+pub struct LeasePolicy {
+    /// How long a lease lasts (a heartbeat extends it by as much).
+    pub lease_ms: u64,
+    /// Expired leases of one job before it is given up.
+    pub max_attempts: u64,
+    /// Rejected submissions a volunteer may have within `rejection_window_ms` before it is
+    /// refused new leases (0: no limit).
+    pub max_rejections: u64,
+    /// The window `max_rejections` counts over.
+    pub rejection_window_ms: u64,
 }
 
 /// The outcome of recording a submission.
@@ -119,11 +136,17 @@ pub enum Backend {
     Postgres,
 }
 
+/// Key of the PostgreSQL advisory lock the sequencer replica holds ("zkagg" in ASCII).
+const SEQUENCER_LOCK_KEY: i64 = 0x7a_6b_61_67_67;
+
 /// The store.
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// PostgreSQL: the connection (out of the pool) whose session holds the sequencer's
+    /// advisory lock; the lock lasts as long as this connection, so a replica that dies frees it.
+    sequencer_lock: std::sync::Arc<tokio::sync::Mutex<Option<sqlx::AnyConnection>>>,
 }
 
 fn rejected(code: RejectionCode, message: impl Into<String>) -> Error {
@@ -223,7 +246,35 @@ impl Store {
         };
         let pool = options.connect(url).await?;
         MIGRATOR.run(&pool).await?;
-        Ok(Self { pool, backend })
+        Ok(Self {
+            pool,
+            backend,
+            sequencer_lock: Default::default(),
+        })
+    }
+
+    /// Takes the sequencer role if no other replica holds it: the one replica that holds the
+    /// rollup state in memory, takes transfers, cuts batches and runs rounds (two sequencers
+    /// would cut conflicting batches). SQLite: always (one process owns the file). PostgreSQL:
+    /// `pg_try_advisory_lock` on a connection kept out of the pool for the store's lifetime;
+    /// the database frees the lock when that session ends (the replica stopped or died).
+    pub async fn claim_sequencer(&self) -> Result<bool> {
+        if self.backend == Backend::Sqlite {
+            return Ok(true);
+        }
+        let mut held = self.sequencer_lock.lock().await;
+        if held.is_some() {
+            return Ok(true);
+        }
+        let mut conn = self.pool.acquire().await?.detach();
+        let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+            .bind(SEQUENCER_LOCK_KEY)
+            .fetch_one(&mut conn)
+            .await?;
+        if got {
+            *held = Some(conn);
+        }
+        Ok(got)
     }
 
     /// The database this store runs on.
@@ -353,6 +404,14 @@ impl Store {
         )
     }
 
+    /// How many batches are stored.
+    pub async fn batch_count(&self) -> Result<u64> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM batches")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n as u64)
+    }
+
     /// Every batch, in order (to rebuild the sequencer's tree).
     pub async fn batches(&self) -> Result<Vec<BatchRow>> {
         let rows = sqlx::query(
@@ -450,17 +509,39 @@ impl Store {
         Ok(())
     }
 
-    /// Leases the oldest queued job (expired leases are re-queued first) to `volunteer`.
+    /// Leases the oldest queued job (expired leases are re-queued first) to `volunteer`, unless
+    /// the volunteer had `max_rejections` submissions rejected within the rejection window.
     pub async fn lease(
         &self,
         volunteer: &str,
         lease_id: &str,
         now: u64,
-        lease_ms: u64,
-        max_attempts: u64,
+        policy: &LeasePolicy,
     ) -> Result<Option<Lease>> {
         let mut tx = self.pool.begin().await?;
-        self.expire(&mut tx, now, max_attempts).await?;
+        if policy.max_rejections > 0 {
+            let since = now.saturating_sub(policy.rejection_window_ms);
+            let recent: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM submissions \
+                 WHERE volunteer = $1 AND verdict = 'rejected' AND created_at > $2",
+            )
+            .bind(volunteer)
+            .bind(since as i64)
+            .fetch_one(&mut *tx)
+            .await?;
+            if recent as u64 >= policy.max_rejections {
+                return Err(rejected(
+                    RejectionCode::TooManyRejections,
+                    format!(
+                        "volunteer {volunteer:?} had {recent} submissions rejected in the last \
+                         {} s; no new lease until fewer than {} are that recent",
+                        policy.rejection_window_ms / 1000,
+                        policy.max_rejections
+                    ),
+                ));
+            }
+        }
+        self.expire(&mut tx, now, policy.max_attempts).await?;
         let next: Option<String> = sqlx::query_scalar(match self.backend {
             // One connection: this transaction is the only writer.
             Backend::Sqlite => {
@@ -485,7 +566,7 @@ impl Store {
         )
         .bind(lease_id)
         .bind(volunteer)
-        .bind((now + lease_ms) as i64)
+        .bind((now + policy.lease_ms) as i64)
         .bind(now as i64)
         .bind(&id)
         .execute(&mut *tx)
@@ -601,7 +682,8 @@ impl Store {
         Self::check_lease(&job, current.as_deref(), lease_id, now)?;
         sqlx::query(
             "INSERT INTO submissions (id, job_id, lease_id, proof, public_inputs, verdict, \
-             created_at) VALUES ($1, $2, $3, $4, $5, 'pending', $6)",
+             created_at, volunteer) VALUES ($1, $2, $3, $4, $5, 'pending', $6, \
+             (SELECT leased_by FROM jobs WHERE id = $2))",
         )
         .bind(submission_id)
         .bind(id)
@@ -622,17 +704,30 @@ impl Store {
     }
 
     /// Stores the verdict of a pending submission: accepted (the job is done) or rejected (the
-    /// job is queued again, or failed after `max_attempts`).
+    /// job is queued again and gets its attempt back: the rejection is charged to the volunteer
+    /// who sent it, see [`Store::lease`], so bad volunteers cannot make a job give up). Only a submission still `pending`
+    /// is decided: a second verdict (a replica recovering a submission another one is checking)
+    /// changes nothing, so it can never re-queue a job that moved on.
     pub async fn finish_submission(
         &self,
         id: &str,
         submission_id: &str,
         verdict: &std::result::Result<(), Rejection>,
         now: u64,
-        max_attempts: u64,
     ) -> Result<JobView> {
         let mut tx = self.pool.begin().await?;
         let (job, _) = self.job_in(&mut tx, id).await?;
+        let still_pending: Option<String> = sqlx::query_scalar(
+            "SELECT id FROM submissions WHERE id = $1 AND job_id = $2 AND verdict = 'pending'",
+        )
+        .bind(submission_id)
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if still_pending.is_none() {
+            tx.commit().await?;
+            return Ok(job);
+        }
         match verdict {
             Ok(()) => {
                 sqlx::query("UPDATE submissions SET verdict = 'accepted' WHERE id = $1")
@@ -659,17 +754,11 @@ impl Store {
                 .bind(submission_id)
                 .execute(&mut *tx)
                 .await?;
-                let state = if job.attempts >= max_attempts {
-                    "failed"
-                } else {
-                    "queued"
-                };
                 sqlx::query(
-                    "UPDATE jobs SET state = $1, lease_id = NULL, leased_by = NULL, \
-                     lease_expires_at = NULL, progress = NULL, last_reason = $2, updated_at = $3 \
-                     WHERE id = $4",
+                    "UPDATE jobs SET state = 'queued', lease_id = NULL, leased_by = NULL, \
+                     lease_expires_at = NULL, attempts = attempts - 1, progress = NULL, \
+                     last_reason = $1, updated_at = $2 WHERE id = $3",
                 )
-                .bind(state)
                 .bind(&reason)
                 .bind(now as i64)
                 .bind(id)
