@@ -462,8 +462,7 @@ impl Service {
                 RejectionCode::WrongState,
                 "this proof is being checked; ask again",
             ))),
-            Recorded::Fresh => {
-                let job = self.store.job(job_id).await?;
+            Recorded::Fresh(job) => {
                 let verdict = check_submission(&self.verifier, &self.vk_hash, &job, &parsed);
                 let job = self
                     .store

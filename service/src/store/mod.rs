@@ -101,10 +101,12 @@ pub struct LeasePolicy {
 }
 
 /// The outcome of recording a submission.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub enum Recorded {
-    /// New: stored as pending and the job moved to `verifying`; check it, then finish it.
-    Fresh,
+    /// New: stored as pending and the job moved to `verifying`; check it against this view of
+    /// the job (read in the same transaction: its id and public inputs never change), then
+    /// finish it.
+    Fresh(JobView),
     /// The same proof was submitted before: its verdict (`Ok` accepted, `Err` its rejection),
     /// or `None` while it is still being checked.
     Duplicate(Option<std::result::Result<(), Rejection>>),
@@ -700,7 +702,7 @@ impl Store {
             .await?;
         event(&mut tx, id, "verifying", Some(submission_id), now).await?;
         tx.commit().await?;
-        Ok(Recorded::Fresh)
+        Ok(Recorded::Fresh(job))
     }
 
     /// Stores the verdict of a pending submission: accepted (the job is done) or rejected (the
