@@ -35,9 +35,13 @@ pub struct ServeArgs {
     /// Lease duration in seconds (a heartbeat extends it by as much).
     #[arg(long, default_value_t = 300)]
     pub lease_secs: u64,
-    /// Leases of one job before it is given up.
+    /// Expired leases of one job before it is given up.
     #[arg(long, default_value_t = 3)]
     pub max_attempts: u64,
+    /// Rejected submissions a volunteer may have within an hour before it is refused new
+    /// leases (0: no limit).
+    #[arg(long, default_value_t = 3)]
+    pub max_rejections: u64,
     /// Token of the admin routes (`Authorization: Bearer TOKEN`); also read from
     /// ZKAGG_ADMIN_TOKEN. Without one the admin routes refuse every request.
     #[arg(long, env = "ZKAGG_ADMIN_TOKEN", hide_env_values = true)]
@@ -147,6 +151,7 @@ pub fn run(args: &ServeArgs, quiet: bool) -> Result<()> {
     let mut config = Config::new(args.data.clone());
     config.lease_ms = args.lease_secs.saturating_mul(1000);
     config.max_attempts = args.max_attempts;
+    config.max_rejections = args.max_rejections;
     config.admin_token = args.admin_token.clone();
     config.genesis_seed = args.genesis_seed;
     config.database_url = args.database_url.clone();
