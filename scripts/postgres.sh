@@ -5,7 +5,8 @@
 #   bash scripts/postgres.sh stop DIR
 # The cluster lives in DIR (created with initdb, trust authentication, listening on 127.0.0.1
 # only, its socket inside DIR). Starting an already running cluster prints its URL again.
-# PostgreSQL refuses to run as root, so as root the server runs as the `postgres` user.
+# PostgreSQL refuses to run as root, so as root the server runs as the `postgres` user (then
+# DIR's parent directories must be searchable by that user: not under a mode-0700 directory).
 set -euo pipefail
 
 cmd=${1:?usage: postgres.sh start|stop DIR}

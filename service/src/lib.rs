@@ -373,7 +373,7 @@ impl Service {
     pub async fn pending_transfers(&self) -> Result<u64> {
         match self.role {
             Role::Sequencer => Ok(self.sequencer.lock().await.pending() as u64),
-            Role::Replica => Ok(self.store.pending_transfers().await?.len() as u64),
+            Role::Replica => self.store.pending_transfer_count().await,
         }
     }
 

@@ -397,6 +397,14 @@ impl Store {
         Ok(n as u64)
     }
 
+    /// How many transfers are pending.
+    pub async fn pending_transfer_count(&self) -> Result<u64> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pending_transfers")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n as u64)
+    }
+
     /// The pending transfers (JSON), in arrival order.
     pub async fn pending_transfers(&self) -> Result<Vec<String>> {
         Ok(
@@ -707,9 +715,10 @@ impl Store {
 
     /// Stores the verdict of a pending submission: accepted (the job is done) or rejected (the
     /// job is queued again and gets its attempt back: the rejection is charged to the volunteer
-    /// who sent it, see [`Store::lease`], so bad volunteers cannot make a job give up). Only a submission still `pending`
-    /// is decided: a second verdict (a replica recovering a submission another one is checking)
-    /// changes nothing, so it can never re-queue a job that moved on.
+    /// who sent it, see [`Store::lease`], so bad volunteers cannot make a job give up). Only a
+    /// submission still `pending` is decided: a second verdict (a replica recovering a
+    /// submission another one is checking) changes nothing, so it can never re-queue a job that
+    /// moved on.
     pub async fn finish_submission(
         &self,
         id: &str,
