@@ -12,6 +12,10 @@
 #   -> that one proof is verified natively (zkagg verify), in WebAssembly in Node and in headless
 #      Chromium (with batch 1's inclusion proof), and in the EVM: the exported AggregateRollup
 #      contract, in revm, moves its root from the first batch's old_root to the last new_root.
+#   -> the web app on the aggregator service: `zkagg serve` settling on a local Hardhat node; a
+#      volunteer tab (www/volunteer.html) proves two jobs, their round is folded, compressed and
+#      settled on the chain; the dapp page verifies the aggregate and a batch's inclusion; the
+#      operator dashboard shows the round's gas. Screenshots in target/demo/screenshots/.
 # Prints each phase's time, the aggregate's size and the gas. Output lands in target/demo/.
 # ZKAGG_DEMO_BATCHES=N scales the number of batches (default 3).
 set -euo pipefail
@@ -101,6 +105,10 @@ cargo run --release -q -p zkagg-solidity-verifier --example settle_aggregate -- 
   "$out/AggregateRollup.sol" "$agg/aggregate_proof.json" | tee "$out/settle.txt"
 mark "export the contract and settle in revm (solc included)"
 
+say "the web app on the aggregator service: a volunteer tab proves 2 jobs, the round settles on a Hardhat node"
+node scripts/demo-webapp.mjs "$out" target/decider | tee "$out/webapp.txt"
+mark "web app: volunteer tab, round folded, compressed, settled; dapp; dashboard"
+
 gas=$(sed -n 's/.*accepted, \([0-9]*\) gas.*/\1/p' "$out/settle.txt")
 size=$(wc -c <"$agg/aggregate_proof.json")
 say "summary: $batches batch proofs -> ONE Groth16 proof"
@@ -114,4 +122,7 @@ print(f"folding: {s['steps']} steps, {s['seconds_per_step']:.2f} s/step; decider
       f"(witness {c['witness_seconds']:.1f} s), peak RSS {s['peak_rss_mib']:.0f} MiB")
 PY
 echo "aggregate proof: 360 bytes binary, $size bytes JSON; settle gas: $gas for the whole transaction, the same for any number of batches"
+grep -E '^(gas|round 1):' "$out/webapp.txt" | sed 's/^/web app /'
+echo "web app screenshots (volunteer, dapp, operator):"
+grep -E '^  file://' "$out/webapp.txt"
 say "demo complete: keys and proofs in $out/, the aggregate in $agg/"

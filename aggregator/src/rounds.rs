@@ -1,7 +1,8 @@
 //! The service's rounds, as this process runs them: [`DeciderEngine`] folds a round's proofs
 //! with [`crate::aggregate::run`] (checkpointed, so a round resumes after a crash) and
 //! compresses them with the decider; [`rollup_initcode`] builds the rollup contract the rounds
-//! settle on, for the decider's aggregate key.
+//! settle on, for the decider's aggregate key, and [`batch_verifier_initcode`] the batch key's
+//! own verifier (the gas a round's batches would cost verified one by one).
 
 use std::path::{Path, PathBuf};
 
@@ -88,6 +89,21 @@ impl RoundEngine for DeciderEngine {
     }
 }
 
+/// The creation code of the batch key's Groth16 verifier contract (the one `zkagg
+/// export-solidity` writes), compiled with the npm `solc`.
+pub fn batch_verifier_initcode(vk: &zkagg_core::VerifyingKey) -> Result<Vec<u8>> {
+    let options = zkagg_solidity_verifier::generator::Options::default();
+    let source =
+        zkagg_solidity_verifier::generator::generate(vk, &options).map_err(Error::Solidity)?;
+    let file = "Groth16Verifier.sol";
+    let output = solc::compile(&[(file, &source)]).map_err(Error::Solidity)?;
+    Ok(output
+        .contract(file, &options.contract_name)
+        .map_err(Error::Solidity)?
+        .bytecode
+        .clone())
+}
+
 /// The creation code of the rollup contract for `vk` (its aggregate verifier and `settle`),
 /// compiled with the npm `solc`, with the constructor's genesis root appended.
 pub fn rollup_initcode(
@@ -106,4 +122,24 @@ pub fn rollup_initcode(
         .clone();
     initcode.extend_from_slice(&field_to_word(genesis_root));
     Ok(initcode)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::aggregate::{AGGREGATE_VK_FILE, INCLUSION_DIR};
+
+    /// The service serves the key and the inclusion proofs from where this engine's
+    /// compression writes them (`work/fold`, proofs named by their directory under
+    /// `work/proofs`).
+    #[test]
+    fn the_service_finds_the_files_compression_writes() {
+        assert_eq!(
+            zkagg_service::rounds::AGGREGATE_KEY_FILE,
+            format!("fold/{AGGREGATE_VK_FILE}")
+        );
+        assert_eq!(
+            zkagg_service::rounds::inclusion_file(3),
+            format!("fold/{INCLUSION_DIR}/b0000000003.json")
+        );
+    }
 }

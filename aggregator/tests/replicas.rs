@@ -204,6 +204,13 @@ fn two_replicas_on_one_postgres_never_lease_a_job_twice() {
     assert_eq!(sc["batches"], 200, "{sc}");
     assert_eq!(sc["jobs"]["leased"], 199, "{sc}");
     assert_eq!(sc["jobs"]["accepted"], 1, "{sc}");
+    // The dashboard's queries run on PostgreSQL too.
+    let (code, text) = http(&c, "GET", "/v1/stats", "");
+    assert_eq!(code, 200, "{text}");
+    let stats: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(stats["proofs_last_minute"], 1, "{stats}");
+    assert_eq!(stats["verification_ms"]["samples"], 1, "{stats}");
+    assert_eq!(stats["throughput"].as_array().map(Vec::len), Some(30));
     // The new sequencer takes a transfer (1 transfer per batch: it is cut at once) and
     // continues the chain from the stored batches.
     let (slot, nonce) = (0..16)

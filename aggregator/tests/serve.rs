@@ -279,7 +279,11 @@ fn a_round_settles_on_a_hardhat_node_across_kill_9() {
     let s = status(&addr);
     let rollup = s["rollup"].as_str().unwrap().to_string();
     assert_eq!(chain.root(&rollup), s["genesis_root"].as_str().unwrap());
-    assert_eq!(chain.nonce(), 1, "one deployment");
+    assert_eq!(
+        chain.nonce(),
+        2,
+        "two deployments: the rollup and the batch key's verifier"
+    );
     drop(service);
 
     // Four transfers make two batches, proven by two concurrent volunteers; the round of
@@ -378,10 +382,44 @@ fn a_round_settles_on_a_hardhat_node_across_kill_9() {
     );
     let gas = round["gas_used"].as_u64().unwrap();
     assert!((200_000..400_000).contains(&gas), "settle gas {gas}");
-    assert_eq!(chain.nonce(), 2, "one deployment and ONE settlement");
     let (code, proof) = http(&addr, "GET", "/v1/rounds/1/proof", "");
     assert_eq!(code, 200);
     assert!(proof.contains("groth16-committed"), "{proof}");
+    // What a dapp needs besides the proof: the aggregate key and a batch's inclusion proof.
+    let (code, key) = http(&addr, "GET", "/v1/rounds/1/key", "");
+    assert_eq!(code, 200, "{key}");
+    assert!(key.contains("config"), "{key}");
+    let (code, body) = http(&addr, "GET", "/v1/rounds/1/inclusion/1", "");
+    assert_eq!(code, 200, "{body}");
+    let inclusion: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let (_, job) = http(&addr, "GET", "/v1/jobs/batch-1", "");
+    let job: serde_json::Value = serde_json::from_str(&job).unwrap();
+    assert_eq!(inclusion["public_inputs"], job["public_inputs"]);
+    assert_eq!(inclusion["inclusion"]["index"], "1", "{inclusion}");
+    assert!(inclusion["inclusion"]["siblings"].is_array(), "{inclusion}");
+    let (code, _) = http(&addr, "GET", "/v1/rounds/1/inclusion/2", "");
+    assert_eq!(code, 404, "batch 2 is not in round 1");
+    // The gas of verifying one batch proof alone, measured on the same chain after settling.
+    let one = (0..100)
+        .find_map(|_| {
+            let (_, body) = http(&addr, "GET", "/v1/rounds/1", "");
+            let round: serde_json::Value = serde_json::from_str(&body).unwrap();
+            let gas = round["batch_verify_gas"].as_u64();
+            if gas.is_none() {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            gas
+        })
+        .expect("batch_verify_gas recorded");
+    assert!(
+        (150_000..300_000).contains(&one),
+        "one batch verification {one}"
+    );
+    assert_eq!(
+        chain.nonce(),
+        4,
+        "two deployments, ONE settlement and one verifyProof measurement"
+    );
     let (code, _) = http(&addr, "GET", "/v1/rounds/9", "");
     assert_eq!(code, 404);
     let (code, _) = http(&addr, "GET", "/v1/rounds/..%2F1", "");
@@ -411,7 +449,11 @@ fn a_round_settles_on_a_hardhat_node_across_kill_9() {
         "{round}"
     );
     assert_eq!(s["jobs"]["accepted"], 1, "its proof stays accepted");
-    assert_eq!(chain.nonce(), 2, "nothing was sent");
+    assert_eq!(
+        chain.nonce(),
+        5,
+        "only this data directory's batch verifier was deployed: no settlement was sent"
+    );
     assert_eq!(chain.root(&rollup), new_root);
     // No new round until an operator resumes rounds; then one opens on the same batch.
     std::thread::sleep(std::time::Duration::from_secs(2));

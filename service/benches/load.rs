@@ -891,7 +891,7 @@ fn profile(b: &Bench<'_>, count: usize) -> Profile {
             let t = Instant::now();
             service
                 .store
-                .finish_submission(&job.id, &sid, &verdict, now())
+                .finish_submission(&job.id, &sid, &verdict, None, now())
                 .await
                 .expect("finish");
             steps[4].push(t.elapsed());

@@ -15,11 +15,17 @@
 //! | `GET /v1/rounds` | the latest 100 rounds, newest first |
 //! | `GET /v1/rounds/{id}` | a round |
 //! | `GET /v1/rounds/{id}/proof` | its aggregate proof (JSON), once compressed |
+//! | `GET /v1/rounds/{id}/key` | the aggregate verifying key it was made under |
+//! | `GET /v1/rounds/{id}/inclusion/{batch}` | a batch's statement and inclusion proof in the aggregate |
+//! | `GET /v1/stats` | throughput per minute, rejections by reason, lease expiries, check latency |
+//! | `GET /v1/volunteers/{name}` | one volunteer's submissions and leases |
+//! | `GET /v1/verifying-key` | the batch key (snarkjs `verification_key.json`) |
 //! | `POST /v1/admin/generate` | cut random valid batches (admin token) |
 //! | `POST /v1/admin/rounds/resume` | let rounds open again after a failed one (admin token) |
 //! | `GET /v1/openapi.json` | this API's OpenAPI document |
 //! | `GET /artifacts/{sha256}` | proving key, witnesses (Range requests) |
 //! | `GET /metrics`, `GET /healthz` | Prometheus text, liveness |
+//! | `GET /www/...` (and `/` to the volunteer page) | the web app, with `--web-root` ([`web_routes`]) |
 //!
 //! Every response carries `Cross-Origin-Opener-Policy: same-origin` and
 //! `Cross-Origin-Embedder-Policy: require-corp` (and artifacts `Cross-Origin-Resource-Policy:
@@ -31,18 +37,21 @@ use axum::body::Body;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, Request, StatusCode};
+use axum::response::Redirect;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use tower_http::services::ServeFile;
+use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 use utoipa::{OpenApi, ToSchema};
 
 use crate::jobs::{Rejection, RejectionCode};
-use crate::rounds::{RoundState, RoundView};
-use crate::store::{Counts, JobView};
+use crate::rounds::{inclusion_file, RoundState, RoundView, AGGREGATE_KEY_FILE};
+use crate::store::{
+    Counts, JobView, Stats, ThroughputMinute, VerificationLatency, VolunteerCounts,
+};
 use crate::submit::SubmitRequest;
 use crate::{Error, LeaseGrant, Service, SubmitOutcome};
 
@@ -185,6 +194,27 @@ pub struct StatusBody {
     pub rollup: Option<String>,
     /// The rollup's genesis root (decimal).
     pub genesis_root: String,
+    /// Batches per round (`None`: this process runs no rounds).
+    pub round_size: Option<u64>,
+    /// Batches the active round holds so far (accepted, consecutive; all of them once closed).
+    pub active_round_batches: u64,
+    /// Lease duration, milliseconds (a heartbeat extends a lease by as much).
+    pub lease_ms: u64,
+}
+
+/// `GET /v1/rounds/{id}/inclusion/{batch}`: what a dapp needs to check that the round's
+/// aggregate covers a batch (`AggregateVerifier.covers` of the wasm verifier).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InclusionView {
+    /// The round.
+    pub round: u64,
+    /// The batch.
+    pub batch: u64,
+    /// The batch's public inputs `[old_root, new_root, tx_commitment]` (decimal).
+    pub public_inputs: Vec<String>,
+    /// Its slot and the siblings up to the aggregate's statements root (`{index, siblings}`).
+    #[schema(value_type = Object)]
+    pub inclusion: serde_json::Value,
 }
 
 /// A round id from the path (`not_found` for anything but a decimal `u64`).
@@ -322,6 +352,107 @@ async fn status(State(s): State<Arc<Service>>) -> Result<Json<StatusBody>, ApiEr
         active_round: s.store.active_round().await?,
         rollup: s.rollup_address().await?,
         genesis_root: s.genesis_root().await,
+        round_size: s.round_size(),
+        active_round_batches: active_round_batches(&s).await?,
+        lease_ms: s.config.lease_ms,
+    }))
+}
+
+/// Batches in the active round: the accepted run so far while it is open, its range once closed.
+async fn active_round_batches(s: &Service) -> Result<u64, ApiError> {
+    let Some(round) = s.store.active_round().await? else {
+        return Ok(0);
+    };
+    Ok(match (round.last_batch, s.round_size()) {
+        (Some(last), _) => last + 1 - round.first_batch,
+        (None, Some(size)) => s.store.accepted_run(round.first_batch, size).await?.len() as u64,
+        (None, None) => 0,
+    })
+}
+
+#[utoipa::path(get, path = "/v1/stats", responses((status = 200, body = Stats)))]
+async fn stats(State(s): State<Arc<Service>>) -> Result<Json<Stats>, ApiError> {
+    Ok(Json(s.store.stats(crate::now_ms()).await?))
+}
+
+#[utoipa::path(get, path = "/v1/volunteers/{name}", responses((status = 200, body = VolunteerCounts)))]
+async fn volunteer(
+    State(s): State<Arc<Service>>,
+    Path(name): Path<String>,
+) -> Result<Json<VolunteerCounts>, ApiError> {
+    Ok(Json(s.store.volunteer_counts(&name).await?))
+}
+
+#[utoipa::path(get, path = "/v1/verifying-key",
+    responses((status = 200, description = "the batch key, snarkjs verification_key.json")))]
+async fn verifying_key(State(s): State<Arc<Service>>) -> Response {
+    json_text(s.verifying_key_json().to_string())
+}
+
+fn json_text(text: String) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], text).into_response()
+}
+
+/// Reads a file a compressed round left in its work directory (`not_found` until it exists).
+fn round_file(s: &Service, id: u64, relative: &str, what: &str) -> Result<String, ApiError> {
+    let path = s.rounds_dir().join(format!("round-{id}")).join(relative);
+    std::fs::read_to_string(&path).map_err(|_| {
+        Rejection::new(
+            RejectionCode::NotFound,
+            format!("round {id} has no {what} (yet)"),
+        )
+        .into()
+    })
+}
+
+#[utoipa::path(get, path = "/v1/rounds/{id}/key",
+    responses((status = 200, description = "the aggregate verifying key (JSON)"), (status = 404, body = ErrorBody)))]
+async fn round_key(
+    State(s): State<Arc<Service>>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = round_id(&id)?;
+    s.store.round(id).await?;
+    Ok(json_text(round_file(
+        &s,
+        id,
+        AGGREGATE_KEY_FILE,
+        "aggregate key",
+    )?))
+}
+
+#[utoipa::path(get, path = "/v1/rounds/{id}/inclusion/{batch}",
+    responses((status = 200, body = InclusionView), (status = 404, body = ErrorBody)))]
+async fn round_inclusion(
+    State(s): State<Arc<Service>>,
+    Path((id, batch)): Path<(String, String)>,
+) -> Result<Json<InclusionView>, ApiError> {
+    let id = round_id(&id)?;
+    let batch = round_id(&batch)
+        .map_err(|_| ApiError::from(Rejection::new(RejectionCode::NotFound, "no such batch")))?;
+    let round = s.store.round(id).await?;
+    let last = round.last_batch.unwrap_or(round.first_batch);
+    if batch < round.first_batch || batch > last || round.last_batch.is_none() {
+        return Err(Rejection::new(
+            RejectionCode::NotFound,
+            format!("batch {batch} is not in round {id}"),
+        )
+        .into());
+    }
+    let text = round_file(&s, id, &inclusion_file(batch), "inclusion proof")?;
+    let inclusion = serde_json::from_str(&text)
+        .map_err(|e| ApiError(Error::Store(format!("round {id} inclusion file: {e}"))))?;
+    let public_inputs = s
+        .store
+        .batch_public_inputs(batch)
+        .await?
+        .ok_or_else(|| ApiError::from(Rejection::new(RejectionCode::NotFound, "no such batch")))?
+        .to_vec();
+    Ok(Json(InclusionView {
+        round: id,
+        batch,
+        public_inputs,
+        inclusion,
     }))
 }
 
@@ -487,6 +618,11 @@ async fn not_found() -> ApiError {
         rounds,
         round,
         round_proof,
+        round_key,
+        round_inclusion,
+        stats,
+        volunteer,
+        verifying_key,
         generate
     ),
     components(schemas(
@@ -505,6 +641,11 @@ async fn not_found() -> ApiError {
         StatusBody,
         RoundView,
         RoundState,
+        InclusionView,
+        Stats,
+        ThroughputMinute,
+        VerificationLatency,
+        VolunteerCounts,
         ErrorBody,
         crate::jobs::JobState,
         crate::jobs::Rejection,
@@ -513,10 +654,35 @@ async fn not_found() -> ApiError {
 )]
 pub struct ApiDoc;
 
+/// The web app's static files under `root` (the repository, or an installed copy of its
+/// layout): the pages in `www/`, the two wasm packages and the chart library they import
+/// relatively, and `/` redirecting to the volunteer page. Nothing else under `root` is served
+/// (only these four directories are mounted).
+pub fn web_routes(root: &std::path::Path) -> Router<Arc<Service>> {
+    let dir =
+        |relative: &str| ServeDir::new(root.join(relative)).append_index_html_on_directories(false);
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/www/volunteer.html") }))
+        .nest_service("/www", dir("www"))
+        .nest_service("/web-prover/pkg", dir("web-prover/pkg"))
+        .nest_service("/wasm-verifier/pkg/web", dir("wasm-verifier/pkg/web"))
+        .nest_service("/node_modules/uplot/dist", dir("node_modules/uplot/dist"))
+        // Pages change with the code: revalidate rather than trust a heuristic cache.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-cache"),
+        ))
+}
+
 /// The router.
 pub fn router(service: Arc<Service>) -> Router {
     let limit = service.config.max_body_bytes;
+    let web = match &service.config.web_root {
+        Some(root) => web_routes(root),
+        None => Router::new(),
+    };
     Router::new()
+        .merge(web)
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(metrics))
         .route(
@@ -534,6 +700,11 @@ pub fn router(service: Arc<Service>) -> Router {
         .route("/v1/rounds", get(rounds))
         .route("/v1/rounds/{id}", get(round))
         .route("/v1/rounds/{id}/proof", get(round_proof))
+        .route("/v1/rounds/{id}/key", get(round_key))
+        .route("/v1/rounds/{id}/inclusion/{batch}", get(round_inclusion))
+        .route("/v1/stats", get(stats))
+        .route("/v1/volunteers/{name}", get(volunteer))
+        .route("/v1/verifying-key", get(verifying_key))
         .route("/v1/admin/generate", post(generate))
         .route("/v1/admin/rounds/resume", post(resume_rounds))
         .route("/artifacts/{sha}", get(artifact))

@@ -53,6 +53,9 @@ use submit::{check_submission, parse_submission, SubmitRequest};
 const ROLLUP_ADDRESS: &str = "rollup_address";
 /// `meta` key of the signed deployment (`{"hash", "raw"}`), stored before it is broadcast.
 const ROLLUP_DEPLOYMENT: &str = "rollup_deployment";
+/// `meta` keys of the batch key's verifier contract (gas comparisons only).
+const BATCH_VERIFIER_ADDRESS: &str = "batch_verifier_address";
+const BATCH_VERIFIER_DEPLOYMENT: &str = "batch_verifier_deployment";
 
 /// Milliseconds since the Unix epoch.
 pub fn now_ms() -> u64 {
@@ -86,6 +89,10 @@ pub struct Config {
     /// artifacts directory under `data_dir` must then be shared between them); `None`: the
     /// embedded SQLite store `data_dir/service.db`.
     pub database_url: Option<String>,
+    /// The web app's files (a directory with `www/`, `web-prover/pkg/`,
+    /// `wasm-verifier/pkg/web/`, `node_modules/uplot/dist/`): served same-origin with the API
+    /// ([`api::web_routes`]); `None`: no pages.
+    pub web_root: Option<PathBuf>,
 }
 
 impl Config {
@@ -102,6 +109,7 @@ impl Config {
             admin_token: None,
             genesis_seed: None,
             database_url: None,
+            web_root: None,
         }
     }
 }
@@ -165,8 +173,10 @@ pub struct Service {
     params: BatchParams,
     verifier: PreparedVerifier,
     vk_hash: String,
+    verifying_key_json: String,
     proving_key_sha256: String,
     role: Role,
+    round_size: std::sync::OnceLock<u64>,
     sequencer: tokio::sync::Mutex<Sequencer>,
 }
 
@@ -207,8 +217,12 @@ impl Service {
             params: keys.params,
             verifier,
             vk_hash,
+            verifying_key_json: zkagg_core::formats::snarkjs::verifying_key_to_string(
+                &keys.verifying_key,
+            ),
             proving_key_sha256,
             role,
+            round_size: std::sync::OnceLock::new(),
             sequencer: tokio::sync::Mutex::new(sequencer),
         });
         service.recover().await?;
@@ -230,7 +244,7 @@ impl Service {
                 Err(r) => Err(r),
             };
             self.store
-                .finish_submission(&job_id, &submission_id, &verdict, now_ms())
+                .finish_submission(&job_id, &submission_id, &verdict, None, now_ms())
                 .await?;
         }
         Ok(())
@@ -255,6 +269,16 @@ impl Service {
     /// The key's `vk_hash` (hex).
     pub fn vk_hash(&self) -> &str {
         &self.vk_hash
+    }
+
+    /// The batch verifying key as snarkjs `verification_key.json` (for dapps).
+    pub fn verifying_key_json(&self) -> &str {
+        &self.verifying_key_json
+    }
+
+    /// Batches per round, once a round runner runs on this service (`None`: rounds are off).
+    pub fn round_size(&self) -> Option<u64> {
+        self.round_size.get().copied()
     }
 
     /// Where the rounds' work directories (proofs, folding checkpoints) live.
@@ -292,7 +316,38 @@ impl Service {
                 )));
             }
         }
-        if let Some(address) = self.rollup_address().await? {
+        self.deploy_once(chain, ROLLUP_ADDRESS, ROLLUP_DEPLOYMENT, initcode)
+            .await
+    }
+
+    /// The batch key's own Groth16 verifier contract on the settlement chain (deployed once per
+    /// data directory, like the rollup): rounds measure on it what verifying their batch proofs
+    /// one by one would cost, beside the aggregate's gas (`RoundView::batch_verify_gas`).
+    pub async fn ensure_batch_verifier(
+        &self,
+        chain: &chain::Chain,
+        initcode: impl FnOnce() -> Result<Vec<u8>>,
+    ) -> Result<String> {
+        self.deploy_once(
+            chain,
+            BATCH_VERIFIER_ADDRESS,
+            BATCH_VERIFIER_DEPLOYMENT,
+            initcode,
+        )
+        .await
+    }
+
+    /// The contract whose address is stored under `address_key`, or the deployment of
+    /// `initcode`, signed and stored under `deployment_key` BEFORE it is broadcast (a crash in
+    /// between leads to the same transaction, never a second contract).
+    async fn deploy_once(
+        &self,
+        chain: &chain::Chain,
+        address_key: &str,
+        deployment_key: &str,
+        initcode: impl FnOnce() -> Result<Vec<u8>>,
+    ) -> Result<String> {
+        if let Some(address) = self.store.meta(address_key).await? {
             if !chain.has_code(chain::parse_address(&address)?).await? {
                 return Err(Error::Config(format!(
                     "no contract at {address} on chain {} (another chain, or a node restarted \
@@ -302,21 +357,21 @@ impl Service {
             }
             return Ok(address);
         }
-        let stored = match self.store.meta(ROLLUP_DEPLOYMENT).await? {
+        let stored = match self.store.meta(deployment_key).await? {
             Some(stored) => stored,
             None => {
                 let signed = chain.sign(None, &initcode()?).await?;
                 let json = serde_json::json!({ "hash": signed.hash, "raw": signed.raw });
                 self.store
-                    .meta_init(ROLLUP_DEPLOYMENT, &json.to_string())
+                    .meta_init(deployment_key, &json.to_string())
                     .await?
             }
         };
         let stored: serde_json::Value = serde_json::from_str(&stored)
-            .map_err(|e| Error::Store(format!("meta {ROLLUP_DEPLOYMENT}: {e}")))?;
+            .map_err(|e| Error::Store(format!("meta {deployment_key}: {e}")))?;
         let (Some(hash), Some(raw)) = (stored["hash"].as_str(), stored["raw"].as_str()) else {
             return Err(Error::Store(format!(
-                "meta {ROLLUP_DEPLOYMENT}: no hash or raw"
+                "meta {deployment_key}: no hash or raw"
             )));
         };
         if chain.receipt(hash).await?.is_none() {
@@ -335,7 +390,7 @@ impl Service {
                 )))
             }
         };
-        self.store.meta_init(ROLLUP_ADDRESS, &address).await
+        self.store.meta_init(address_key, &address).await
     }
 
     /// Number of batches the sequencer has cut (on a replica: as stored).
@@ -463,10 +518,20 @@ impl Service {
                 "this proof is being checked; ask again",
             ))),
             Recorded::Fresh(job) => {
+                // The parse above is part of the check, but it is microseconds; the pairing is
+                // what the latency shows.
+                let started = std::time::Instant::now();
                 let verdict = check_submission(&self.verifier, &self.vk_hash, &job, &parsed);
+                let verify_ms = started.elapsed().as_secs_f64() * 1000.0;
                 let job = self
                     .store
-                    .finish_submission(job_id, &parsed.id(job_id), &verdict, now_ms())
+                    .finish_submission(
+                        job_id,
+                        &parsed.id(job_id),
+                        &verdict,
+                        Some(verify_ms),
+                        now_ms(),
+                    )
                     .await?;
                 match verdict {
                     Ok(()) => Ok(SubmitOutcome {

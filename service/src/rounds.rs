@@ -30,7 +30,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use zkagg_core::aggregate::encoding::proof_from_json;
 use zkagg_core::formats::snarkjs;
-use zkagg_solidity_verifier::abi::settle_call;
+use zkagg_solidity_verifier::abi::{settle_call, verify_proof_call};
 use zkagg_solidity_verifier::aggregate::call_arguments;
 
 use crate::chain::{parse_address, Chain};
@@ -115,6 +115,29 @@ pub struct RoundView {
     pub block_number: Option<u64>,
     /// Why it failed.
     pub reason: Option<String>,
+    /// Gas used by ONE separate Groth16 verification of a batch proof, a `verifyProof`
+    /// transaction to the batch key's verifier contract on the same chain (measured once per
+    /// data directory after the first settlement, see `RoundRunner`): `count x` this is what
+    /// the aggregate replaces.
+    pub batch_verify_gas: Option<u64>,
+}
+
+/// `meta` key of the measured gas of one batch verification transaction.
+const BATCH_VERIFY_GAS: &str = "batch_verify_gas";
+
+/// Where [`RoundEngine::compress`] leaves the aggregate verifying key in a round's work
+/// directory (served as `GET /v1/rounds/{id}/key`).
+pub const AGGREGATE_KEY_FILE: &str = "fold/aggregate_vk.json";
+
+/// Where [`RoundEngine::compress`] leaves batch `batch`'s inclusion proof (`{index, siblings}`)
+/// in a round's work directory: named like the batch's proof directory under `work/proofs`.
+pub fn inclusion_file(batch: u64) -> String {
+    format!("fold/inclusion/{}.json", proof_dir_name(batch))
+}
+
+/// A batch's directory under `work/proofs` (the engine folds them in name order).
+fn proof_dir_name(batch: u64) -> String {
+    format!("b{batch:010}")
 }
 
 /// Folding and compressing, as the aggregator process provides them (blocking, CPU-heavy; run
@@ -125,7 +148,8 @@ pub trait RoundEngine: Send + Sync {
     /// it continues from its checkpoint there.
     fn fold(&self, work: &Path) -> std::result::Result<(), String>;
     /// Compresses the folded state in `work` into one aggregate proof (its JSON), verified
-    /// natively before it is returned.
+    /// natively before it is returned; leaves the aggregate key at [`AGGREGATE_KEY_FILE`] and
+    /// each batch's inclusion proof at [`inclusion_file`] in `work`.
     fn compress(&self, work: &Path) -> std::result::Result<String, String>;
 }
 
@@ -170,6 +194,9 @@ pub struct Settlement {
     pub chain: Chain,
     /// The `AggregateRollup` contract (`0x` hex).
     pub rollup: String,
+    /// The batch key's own Groth16 verifier contract (`0x` hex), if deployed: each settled
+    /// round measures on it what verifying one batch proof separately costs.
+    pub batch_verifier: Option<String>,
 }
 
 /// Drives rounds through their states; one per service.
@@ -196,6 +223,11 @@ impl RoundRunner {
         if config.size == 0 {
             return Err(Error::Config("a round needs at least one batch".into()));
         }
+        if let Some(verifier) = &settlement.batch_verifier {
+            parse_address(verifier)?;
+        }
+        // The first runner fixes the size the status shows (one runner per service).
+        let _ = service.round_size.set(config.size);
         Ok(Self {
             service,
             engine,
@@ -289,9 +321,7 @@ impl RoundRunner {
         }
         let work = self.work_dir(round.id);
         for batch in &run {
-            let dir = work
-                .join("proofs")
-                .join(format!("b{:010}", batch.batch_index));
+            let dir = work.join("proofs").join(proof_dir_name(batch.batch_index));
             std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
             write_file_durably(&dir.join("proof.json"), batch.proof.as_bytes())?;
             write_file_durably(&dir.join("public.json"), batch.public_inputs.as_bytes())?;
@@ -417,6 +447,13 @@ impl RoundRunner {
                 store
                     .round_settled(round.id, receipt.gas_used, receipt.block_number, now_ms())
                     .await?;
+                // A measurement only: its failure leaves the settled round as it is.
+                if let Err(e) = self.measure_batch_verify_gas(round).await {
+                    eprintln!(
+                        "zkagg serve: round {}: batch verification gas: {e}",
+                        round.id
+                    );
+                }
                 Ok(true)
             }
             Some(receipt) => {
@@ -429,5 +466,53 @@ impl RoundRunner {
             }
             None => Ok(false),
         }
+    }
+
+    /// Records beside the round what verifying one batch proof alone costs on the settlement
+    /// chain: the gas used by a real `verifyProof` transaction to the batch key's verifier
+    /// contract with a batch proof of the round, sent once per data directory (its receipt's
+    /// `gasUsed`, stored in `meta`) and reused by later rounds, since the cost does not depend
+    /// on the proof. (`eth_estimateGas` would not do: it returns the smallest gas limit that
+    /// succeeds, which the pairing call's fixed gas stipend inflates far above the gas used.)
+    async fn measure_batch_verify_gas(&self, round: &RoundView) -> Result<()> {
+        let Some(verifier) = &self.settlement.batch_verifier else {
+            return Ok(());
+        };
+        let store = &self.service.store;
+        let gas = match store.meta(BATCH_VERIFY_GAS).await? {
+            Some(gas) => gas
+                .parse()
+                .map_err(|_| Error::Store(format!("meta {BATCH_VERIFY_GAS}: {gas:?}")))?,
+            None => {
+                let Some(batch) = store.accepted_run(round.first_batch, 1).await?.pop() else {
+                    return Ok(());
+                };
+                let proof = snarkjs::parse_proof(&batch.proof)
+                    .map_err(|e| round_err(round.id, format!("stored proof: {e}")))?;
+                let inputs = snarkjs::parse_public_inputs(&batch.public_inputs)
+                    .map_err(|e| round_err(round.id, format!("stored inputs: {e}")))?;
+                let chain = &self.settlement.chain;
+                let signed = chain
+                    .sign(
+                        Some(parse_address(verifier)?),
+                        &verify_proof_call(&proof, &inputs),
+                    )
+                    .await?;
+                chain.broadcast(&signed.raw).await?;
+                let timeout = Duration::from_millis(self.config.receipt_timeout_ms);
+                let receipt = chain
+                    .wait_receipt(&signed.hash, timeout)
+                    .await?
+                    .filter(|r| r.success)
+                    .ok_or_else(|| {
+                        Error::Chain(format!("verifyProof {} failed or not mined", signed.hash))
+                    })?;
+                store
+                    .meta_init(BATCH_VERIFY_GAS, &receipt.gas_used.to_string())
+                    .await?;
+                receipt.gas_used
+            }
+        };
+        store.round_batch_verify_gas(round.id, gas).await
     }
 }

@@ -640,3 +640,119 @@ async fn transfers_are_checked_and_cut_into_batches() {
         "the batches chain"
     );
 }
+
+/// What the web app reads: the dashboard's stats (throughput, rejections by code, lease
+/// expiries, check latency), a volunteer's own counts, the batch key, the status fields of the
+/// volunteer page, and the web app's static files (only under `--web-root`, nothing outside its
+/// four directories).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_web_app_reads_stats_volunteer_counts_and_its_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = open(dir.path(), 300).await;
+    let (pk, vk) = &keys().0;
+    let (foreign_pk, _) = &keys().1;
+    post(&s, "/v1/admin/generate", json!({"count": 2})).await;
+
+    // alice: one proof under a foreign key (rejected), then the right one (accepted).
+    for (key, expect) in [
+        (foreign_pk, StatusCode::UNPROCESSABLE_ENTITY),
+        (pk, StatusCode::OK),
+    ] {
+        let grant = post(&s, "/v1/leases", json!({"volunteer": "alice"}))
+            .await
+            .json();
+        assert_eq!(grant["job"]["id"], "batch-0");
+        let (proof, inputs) = prove_from_artifact(&s, &grant, key).await;
+        let r = post(
+            &s,
+            "/v1/jobs/batch-0/submissions",
+            json!({"lease_id": grant["lease_id"], "proof": proof, "public_inputs": inputs}),
+        )
+        .await;
+        assert_eq!(r.status, expect, "{}", String::from_utf8_lossy(&r.bytes));
+    }
+    // slow lets its lease of batch-1 run out; fast takes it over.
+    post(&s, "/v1/leases", json!({"volunteer": "slow"})).await;
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let r = post(&s, "/v1/leases", json!({"volunteer": "fast"})).await;
+    assert_eq!(r.json()["job"]["id"], "batch-1");
+
+    let stats = get(&s, "/v1/stats").await.json();
+    assert_eq!(stats["jobs"]["accepted"], 1);
+    assert_eq!(stats["proofs_last_minute"], 1);
+    assert_eq!(stats["rejection_reasons"], json!({"invalid_proof": 1}));
+    assert_eq!(stats["lease_expiries"], 1);
+    assert_eq!(stats["verification_ms"]["samples"], 2);
+    assert!(stats["verification_ms"]["p95"].as_f64().unwrap() >= 0.0);
+    let minutes = stats["throughput"].as_array().unwrap();
+    assert_eq!(minutes.len(), 30);
+    let total = |field: &str| {
+        minutes
+            .iter()
+            .map(|m| m[field].as_u64().unwrap())
+            .sum::<u64>()
+    };
+    assert_eq!((total("accepted"), total("rejected")), (1, 1));
+    assert!(minutes
+        .windows(2)
+        .all(|w| w[1]["minute_ms"].as_u64() == w[0]["minute_ms"].as_u64().map(|m| m + 60_000)));
+
+    assert_eq!(
+        get(&s, "/v1/volunteers/alice").await.json(),
+        json!({"volunteer": "alice", "accepted": 1, "rejected": 1, "pending": 0, "leased": 0})
+    );
+    assert_eq!(get(&s, "/v1/volunteers/fast").await.json()["leased"], 1);
+    assert_eq!(get(&s, "/v1/volunteers/nobody").await.json()["accepted"], 0);
+
+    let key = get(&s, "/v1/verifying-key").await;
+    assert_eq!(
+        snarkjs::parse_verifying_key(std::str::from_utf8(&key.bytes).unwrap()).unwrap(),
+        *vk
+    );
+    let status = get(&s, "/v1/status").await.json();
+    assert_eq!(status["round_size"], Value::Null);
+    assert_eq!(status["lease_ms"], 300);
+    assert_eq!(status["active_round_batches"], 0);
+    for path in [
+        "/v1/rounds/1/key",
+        "/v1/rounds/1/inclusion/0",
+        "/v1/rounds/x/inclusion/0",
+        "/v1/rounds/1/inclusion/-1",
+    ] {
+        let r = get(&s, path).await;
+        assert_eq!(
+            (r.status, r.code()),
+            (StatusCode::NOT_FOUND, "not_found".into()),
+            "{path}"
+        );
+    }
+    // No web root: no pages.
+    assert_eq!(get(&s, "/").await.status, StatusCode::NOT_FOUND);
+    drop(s);
+
+    let mut config = Config::new(dir.path().to_path_buf());
+    config.web_root = Some(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".."));
+    let s = Service::open(config, batch_keys()).await.unwrap();
+    let home = get(&s, "/").await;
+    assert_eq!(home.status, StatusCode::SEE_OTHER);
+    assert_eq!(home.headers["location"], "/www/volunteer.html");
+    let page = get(&s, "/www/api.mjs").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.headers["cross-origin-embedder-policy"], "require-corp");
+    assert!(page.headers["content-type"]
+        .to_str()
+        .unwrap()
+        .contains("javascript"));
+    for outside in [
+        "/www/../Cargo.toml",
+        "/www/%2e%2e/Cargo.toml",
+        "/Cargo.toml",
+        "/www/",
+    ] {
+        assert_eq!(
+            get(&s, outside).await.status,
+            StatusCode::NOT_FOUND,
+            "{outside}"
+        );
+    }
+}

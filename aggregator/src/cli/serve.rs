@@ -11,7 +11,7 @@ use zkagg_service::chain::Chain;
 use zkagg_service::rounds::{RoundConfig, RoundRunner, Settlement};
 use zkagg_service::{api, BatchKeys, Config, Role, Service};
 
-use crate::rounds::{rollup_initcode, DeciderEngine};
+use crate::rounds::{batch_verifier_initcode, rollup_initcode, DeciderEngine};
 use crate::{keys, Error, Result};
 
 /// Arguments of `zkagg serve`.
@@ -46,6 +46,11 @@ pub struct ServeArgs {
     /// ZKAGG_ADMIN_TOKEN. Without one the admin routes refuse every request.
     #[arg(long, env = "ZKAGG_ADMIN_TOKEN", hide_env_values = true)]
     pub admin_token: Option<String>,
+    /// Serve the web app (volunteer, dapp and operator pages) from this directory: the
+    /// repository root after `scripts/build-wasm.sh` and `scripts/build-web-prover.sh` (it needs
+    /// `www/`, `web-prover/pkg/`, `wasm-verifier/pkg/web/` and `node_modules/uplot/dist/`).
+    #[arg(long)]
+    pub web_root: Option<PathBuf>,
     /// Cut this many batches of random valid transfers at start (the demo generator).
     #[arg(long, default_value_t = 0)]
     pub generate: u64,
@@ -121,6 +126,14 @@ async fn round_runner(
         })
         .await
         .map_err(service_err)?;
+    let batch_vk = keys::load(&args.keys)?.verifying_key;
+    let batch_verifier = service
+        .ensure_batch_verifier(&chain, || {
+            batch_verifier_initcode(&batch_vk)
+                .map_err(|e| zkagg_service::Error::Config(format!("batch verifier: {e}")))
+        })
+        .await
+        .map_err(service_err)?;
     if !quiet {
         eprintln!(
             "zkagg serve: rounds of up to {} batches settle on {rollup} (chain {}, account {})",
@@ -138,7 +151,11 @@ async fn round_runner(
     RoundRunner::new(
         service.clone(),
         Arc::new(engine),
-        Settlement { chain, rollup },
+        Settlement {
+            chain,
+            rollup,
+            batch_verifier: Some(batch_verifier),
+        },
         config,
     )
     .map_err(service_err)
@@ -155,6 +172,15 @@ pub fn run(args: &ServeArgs, quiet: bool) -> Result<()> {
     config.admin_token = args.admin_token.clone();
     config.genesis_seed = args.genesis_seed;
     config.database_url = args.database_url.clone();
+    if let Some(root) = &args.web_root {
+        if !root.join("www").is_dir() {
+            return Err(Error::InvalidOption {
+                option: "--web-root",
+                problem: format!("{} has no www/ directory", root.display()),
+            });
+        }
+    }
+    config.web_root = args.web_root.clone();
     let runtime = tokio::runtime::Runtime::new()
         .map_err(|e| Error::Service(format!("tokio runtime: {e}")))?;
     runtime.block_on(async {

@@ -21,7 +21,9 @@ use crate::jobs::{JobState, Rejection, RejectionCode};
 use crate::{Error, Result};
 
 mod rounds;
+mod stats;
 pub use rounds::AcceptedBatch;
+pub use stats::{Stats, ThroughputMinute, VerificationLatency, VolunteerCounts};
 
 /// The embedded migrations.
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -724,6 +726,7 @@ impl Store {
         id: &str,
         submission_id: &str,
         verdict: &std::result::Result<(), Rejection>,
+        verify_ms: Option<f64>,
         now: u64,
     ) -> Result<JobView> {
         let mut tx = self.pool.begin().await?;
@@ -741,10 +744,13 @@ impl Store {
         }
         match verdict {
             Ok(()) => {
-                sqlx::query("UPDATE submissions SET verdict = 'accepted' WHERE id = $1")
-                    .bind(submission_id)
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query(
+                    "UPDATE submissions SET verdict = 'accepted', verify_ms = $1 WHERE id = $2",
+                )
+                .bind(verify_ms)
+                .bind(submission_id)
+                .execute(&mut *tx)
+                .await?;
                 sqlx::query(
                     "UPDATE jobs SET state = 'accepted', accepted_submission = $1, lease_id = NULL, \
                      lease_expires_at = NULL, progress = 1, updated_at = $2 WHERE id = $3",
@@ -759,9 +765,11 @@ impl Store {
             Err(rejection) => {
                 let reason = encode_reason(rejection);
                 sqlx::query(
-                    "UPDATE submissions SET verdict = 'rejected', reason = $1 WHERE id = $2",
+                    "UPDATE submissions SET verdict = 'rejected', reason = $1, verify_ms = $2 \
+                     WHERE id = $3",
                 )
                 .bind(&reason)
+                .bind(verify_ms)
                 .bind(submission_id)
                 .execute(&mut *tx)
                 .await?;

@@ -22,7 +22,7 @@ pub struct AcceptedBatch {
 const ROUND_COLUMNS: &str = "id, state, first_batch, last_batch, opened_at, closed_at, fold_ms, \
     compress_ms, old_root, new_root, \
     CAST(CASE WHEN aggregate_proof IS NULL THEN 0 ELSE 1 END AS BIGINT) AS has_proof, tx_hash, gas_used, \
-    block_number, reason";
+    block_number, reason, batch_verify_gas";
 
 /// `SELECT` of a round's columns followed by `rest` (a constant of this module: nothing from a
 /// request is ever spliced into SQL).
@@ -52,6 +52,7 @@ fn round_from_row(row: &sqlx::any::AnyRow) -> Result<RoundView> {
         gas_used: opt_u64("gas_used")?,
         block_number: opt_u64("block_number")?,
         reason: row.try_get("reason")?,
+        batch_verify_gas: opt_u64("batch_verify_gas")?,
     })
 }
 
@@ -391,6 +392,18 @@ impl Store {
         .bind(last as i64)
         .fetch_all(&self.pool)
         .await?)
+    }
+
+    /// Records the gas of one separate Groth16 verification of a batch proof, measured on the
+    /// settlement chain after the round settled (what the dashboard compares the aggregate's
+    /// gas per batch against).
+    pub async fn round_batch_verify_gas(&self, id: u64, gas: u64) -> Result<()> {
+        sqlx::query("UPDATE rounds SET batch_verify_gas = $1 WHERE id = $2")
+            .bind(gas as i64)
+            .bind(id as i64)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     /// A round's aggregate proof (JSON), once compressed.
