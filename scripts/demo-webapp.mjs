@@ -25,6 +25,7 @@ const BATCHES = 2;
 
 async function shoot(page, name) {
   const file = path.join(shots, `${name}.png`);
+  await page.bringToFront(); // a page in the background may not have painted its latest input
   await page.setViewportSize({ width: 1280, height: 900 });
   await page.screenshot({ path: file, fullPage: true });
   return file;
@@ -89,7 +90,7 @@ try {
   code = 1;
 } finally {
   await browser?.close();
-  service?.stop();
-  chain.stop();
+  await service?.stop();
+  await chain.stop();
 }
 process.exit(code);

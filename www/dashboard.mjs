@@ -261,7 +261,9 @@ function describeFailure(e) {
 function showBanner(message) {
   const banner = $("banner");
   const since = state.polls ? " The figures below are from the last successful update." : "";
-  banner.textContent = `${message}. Retrying every ${POLL_MS / 1000} s.${since}`;
+  const text = `${message}. Retrying every ${POLL_MS / 1000} s.${since}`;
+  // Rewriting an alert makes screen readers announce it again: only on a change.
+  if (banner.textContent !== text || banner.hidden) banner.textContent = text;
   banner.hidden = false;
   $("updated").textContent = "Not connected.";
   document.querySelector("main").classList.toggle("stale", state.polls > 0);

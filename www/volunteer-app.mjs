@@ -28,6 +28,8 @@ const NO_JOB_RETRY_MS = 3000;
 const REJECTED_WAIT_MS = 30_000;
 const REFRESH_MS = 5000;
 const CANCELLED = "cancelled by you";
+// Heartbeat answers that mean the lease is no longer this tab's (the job moved on).
+const LEASE_LOST = new Set(["stale_lease", "wrong_state", "not_found"]);
 const STOPPED = "stopped by you";
 // The batch prover's phases and their share of the bar (as on index.html's volunteer.mjs).
 const PHASES = {
@@ -53,6 +55,7 @@ function report(e, context = "") {
   const message = `${context ? `${context}: ` : ""}${e?.message ?? String(e)}`;
   if (state.errors.at(-1) === message) return;
   state.errors.push(message);
+  $("errors-card").hidden = false; // visible first, so the live region announces the entry
   $("errors").prepend(Object.assign(document.createElement("li"), { textContent: `${new Date().toLocaleTimeString()} ${message}` }));
   if ($("errors").children.length > 20) $("errors").lastChild.remove();
   $("errors-card").hidden = false;
@@ -229,7 +232,9 @@ function startHeartbeats() {
       if (view?.lease_expires_at) j.expiresAt = view.lease_expires_at;
       showLeaseCountdown();
     } catch (e) {
-      if (e instanceof ApiError && e.status >= 400 && e.status < 500) j.ctl.abort({ kind: "lost", message: `lease lost: ${e.message}` });
+      // Only the service's own "this lease is over" answers end the job; anything else (a
+      // proxy's 4xx, a network error, a 5xx) is retried at the next beat.
+      if (e instanceof ApiError && LEASE_LOST.has(e.code)) j.ctl.abort({ kind: "lost", message: `lease lost: ${e.message}` });
       else report(e, "heartbeat (will retry)");
     } finally {
       busy = false;
@@ -300,6 +305,9 @@ async function runJob(lease) {
     setPhase("witness", 0, "fetching the witness");
     const witness = await fetchWitness(lease.witness, job.ctl.signal);
     const { proof, publicSignals, ms } = await proveJob(pk, witness);
+    if (job.ctl.signal.aborted) throw new Error("aborted");
+    // The service refuses a submission under an expired lease: say so rather than send it.
+    if (leaseLeftMs() <= 0) job.ctl.abort({ kind: "lost", message: "lease lost: it expired before the proof was done" });
     if (job.ctl.signal.aborted) throw new Error("aborted");
     stopHeartbeats();
     $("cancel").disabled = true;

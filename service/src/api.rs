@@ -365,7 +365,7 @@ async fn active_round_batches(s: &Service) -> Result<u64, ApiError> {
     };
     Ok(match (round.last_batch, s.round_size()) {
         (Some(last), _) => last + 1 - round.first_batch,
-        (None, Some(size)) => s.store.accepted_run(round.first_batch, size).await?.len() as u64,
+        (None, Some(size)) => s.store.accepted_run_len(round.first_batch, size).await?,
         (None, None) => 0,
     })
 }

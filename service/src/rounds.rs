@@ -124,6 +124,8 @@ pub struct RoundView {
 
 /// `meta` key of the measured gas of one batch verification transaction.
 const BATCH_VERIFY_GAS: &str = "batch_verify_gas";
+/// `meta` key of that transaction (`{"hash", "raw"}`), stored before it is broadcast.
+const BATCH_VERIFY_TX: &str = "batch_verify_tx";
 
 /// Where [`RoundEngine::compress`] leaves the aggregate verifying key in a round's work
 /// directory (served as `GET /v1/rounds/{id}/key`).
@@ -416,6 +418,11 @@ impl RoundRunner {
         let (hash, raw) = match store.round_transaction(round.id).await? {
             Some(signed) => signed,
             None => {
+                // A measurement transaction still unmined holds the account's next nonce:
+                // make sure the node has it before a settlement is signed after it.
+                if let Err(e) = self.measurement_gas(false).await {
+                    eprintln!("zkagg serve: batch verification gas: {e}");
+                }
                 let json = store
                     .round_proof(round.id)
                     .await?
@@ -447,7 +454,8 @@ impl RoundRunner {
                 store
                     .round_settled(round.id, receipt.gas_used, receipt.block_number, now_ms())
                     .await?;
-                // A measurement only: its failure leaves the settled round as it is.
+                // A measurement only: its failure leaves the settled round as it is (an unmined
+                // measurement is broadcast again before the next settlement is signed).
                 if let Err(e) = self.measure_batch_verify_gas(round).await {
                     eprintln!(
                         "zkagg serve: round {}: batch verification gas: {e}",
@@ -474,45 +482,77 @@ impl RoundRunner {
     /// `gasUsed`, stored in `meta`) and reused by later rounds, since the cost does not depend
     /// on the proof. (`eth_estimateGas` would not do: it returns the smallest gas limit that
     /// succeeds, which the pairing call's fixed gas stipend inflates far above the gas used.)
+    /// The transaction is signed and stored before it is broadcast, like every transaction of
+    /// the service, and [`Self::measurement_gas`] rebroadcasts it before the next settlement is
+    /// signed: it takes a nonce of the settlement account, so it must never stay unmined.
     async fn measure_batch_verify_gas(&self, round: &RoundView) -> Result<()> {
         let Some(verifier) = &self.settlement.batch_verifier else {
             return Ok(());
         };
         let store = &self.service.store;
-        let gas = match store.meta(BATCH_VERIFY_GAS).await? {
-            Some(gas) => gas
+        if store.meta(BATCH_VERIFY_TX).await?.is_none() {
+            let Some(batch) = store.accepted_run(round.first_batch, 1).await?.pop() else {
+                return Ok(());
+            };
+            let proof = snarkjs::parse_proof(&batch.proof)
+                .map_err(|e| round_err(round.id, format!("stored proof: {e}")))?;
+            let inputs = snarkjs::parse_public_inputs(&batch.public_inputs)
+                .map_err(|e| round_err(round.id, format!("stored inputs: {e}")))?;
+            let signed = self
+                .settlement
+                .chain
+                .sign(Some(parse_address(verifier)?), &verify_proof_call(&proof, &inputs))
+                .await?;
+            let json = serde_json::json!({ "hash": signed.hash, "raw": signed.raw });
+            store.meta_init(BATCH_VERIFY_TX, &json.to_string()).await?;
+        }
+        if let Some(gas) = self.measurement_gas(true).await? {
+            store.round_batch_verify_gas(round.id, gas).await?;
+        }
+        Ok(())
+    }
+
+    /// The measured gas of the stored `verifyProof` transaction (broadcast again if the node
+    /// does not have it mined; with `wait`, its receipt awaited up to the receipt timeout).
+    /// `None` while it is not mined, or when there is none.
+    async fn measurement_gas(&self, wait: bool) -> Result<Option<u64>> {
+        let store = &self.service.store;
+        if let Some(gas) = store.meta(BATCH_VERIFY_GAS).await? {
+            return gas
                 .parse()
-                .map_err(|_| Error::Store(format!("meta {BATCH_VERIFY_GAS}: {gas:?}")))?,
-            None => {
-                let Some(batch) = store.accepted_run(round.first_batch, 1).await?.pop() else {
-                    return Ok(());
-                };
-                let proof = snarkjs::parse_proof(&batch.proof)
-                    .map_err(|e| round_err(round.id, format!("stored proof: {e}")))?;
-                let inputs = snarkjs::parse_public_inputs(&batch.public_inputs)
-                    .map_err(|e| round_err(round.id, format!("stored inputs: {e}")))?;
-                let chain = &self.settlement.chain;
-                let signed = chain
-                    .sign(
-                        Some(parse_address(verifier)?),
-                        &verify_proof_call(&proof, &inputs),
-                    )
-                    .await?;
-                chain.broadcast(&signed.raw).await?;
-                let timeout = Duration::from_millis(self.config.receipt_timeout_ms);
-                let receipt = chain
-                    .wait_receipt(&signed.hash, timeout)
-                    .await?
-                    .filter(|r| r.success)
-                    .ok_or_else(|| {
-                        Error::Chain(format!("verifyProof {} failed or not mined", signed.hash))
-                    })?;
-                store
+                .map(Some)
+                .map_err(|_| Error::Store(format!("meta {BATCH_VERIFY_GAS}: {gas:?}")));
+        }
+        let Some(stored) = store.meta(BATCH_VERIFY_TX).await? else {
+            return Ok(None);
+        };
+        let stored: serde_json::Value = serde_json::from_str(&stored)
+            .map_err(|e| Error::Store(format!("meta {BATCH_VERIFY_TX}: {e}")))?;
+        let (Some(hash), Some(raw)) = (stored["hash"].as_str(), stored["raw"].as_str()) else {
+            return Err(Error::Store(format!("meta {BATCH_VERIFY_TX}: no hash or raw")));
+        };
+        let chain = &self.settlement.chain;
+        if chain.receipt(hash).await?.is_none() {
+            chain.broadcast(raw).await?;
+        }
+        let timeout = Duration::from_millis(if wait {
+            self.config.receipt_timeout_ms
+        } else {
+            0
+        });
+        match chain.wait_receipt(hash, timeout).await? {
+            // A reverted measurement used its nonce too (nothing stalls); its gas is no
+            // verification's, so it is not recorded.
+            Some(receipt) if !receipt.success => Err(Error::Chain(format!(
+                "the verifyProof measurement {hash} reverted"
+            ))),
+            Some(receipt) => {
+                let gas = store
                     .meta_init(BATCH_VERIFY_GAS, &receipt.gas_used.to_string())
                     .await?;
-                receipt.gas_used
+                Ok(gas.parse().ok())
             }
-        };
-        store.round_batch_verify_gas(round.id, gas).await
+            None => Ok(None),
+        }
     }
 }

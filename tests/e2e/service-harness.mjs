@@ -15,6 +15,14 @@ export const ADMIN_TOKEN = "webapp-test";
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** Kills `child` (SIGKILL) and resolves once it has exited (its files are closed then). */
+function killAndWait(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGKILL");
+  return exited;
+}
+
 /** A free loopback TCP port. */
 export function freePort() {
   return new Promise((resolve, reject) => {
@@ -54,7 +62,7 @@ function canConnect(port) {
   });
 }
 
-/** Starts a Hardhat node; resolves to { rpc, stop() }. */
+/** Starts a Hardhat node; resolves to { rpc, stop() } (stop resolves once it has exited). */
 export async function startHardhat(logFile) {
   const port = await freePort();
   const out = fs.openSync(logFile, "w");
@@ -62,12 +70,12 @@ export async function startHardhat(logFile) {
     ["--config", "scripts/chain/hardhat.config.cjs", "node", "--hostname", "127.0.0.1", "--port", String(port)],
     { cwd: REPO_ROOT, stdio: ["ignore", out, out] });
   await waitFor("the Hardhat node", () => canConnect(port), 60_000);
-  return { rpc: `http://127.0.0.1:${port}`, stop: () => child.kill("SIGKILL") };
+  return { rpc: `http://127.0.0.1:${port}`, stop: () => killAndWait(child) };
 }
 
 /**
  * Starts `zkagg serve` (the web app from the repository, admin token ADMIN_TOKEN) with `args`;
- * resolves to { origin, log, stop() } once it listens.
+ * resolves to { origin, log, stop() } once it listens (stop resolves once it has exited).
  */
 export async function startService(args, { logFile, env = {} } = {}) {
   const out = fs.openSync(logFile, "w");
@@ -82,7 +90,7 @@ export async function startService(args, { logFile, env = {} } = {}) {
     const m = fs.readFileSync(logFile, "utf8").match(/zkagg serve: (http:\/\/127\.0\.0\.1:\d+)/);
     return m?.[1];
   }, 300_000);
-  return { origin, log: logFile, stop: () => child.kill("SIGKILL") };
+  return { origin, log: logFile, stop: () => killAndWait(child) };
 }
 
 /** A JSON route of the service (throws on an error status). */

@@ -51,6 +51,9 @@ describe("web app on zkagg serve and a Hardhat node", { skip }, () => {
   let dir, chain, service, gpuBrowser, cpuBrowser, origin;
   let alice, bob;
   let provingKeySha;
+  // The witness download alice's Cancel aborts: the one failed request her page is meant to make.
+  let heldUrl = null;
+  const unexpected = (page) => page.problems.filter((p) => !(heldUrl && p.includes(heldUrl) && p.includes("ERR_ABORTED")));
 
   before(async () => {
     assert.ok(fs.existsSync(ZKAGG), `${ZKAGG} missing: cargo build --release -p zkagg-aggregator`);
@@ -73,8 +76,8 @@ describe("web app on zkagg serve and a Hardhat node", { skip }, () => {
   after(async () => {
     await gpuBrowser?.close();
     await cpuBrowser?.close();
-    service?.stop();
-    chain?.stop();
+    await service?.stop();
+    await chain?.stop();
     if (dir && !process.env.ZKAGG_KEEP) fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -92,17 +95,36 @@ describe("web app on zkagg serve and a Hardhat node", { skip }, () => {
     assert.match(await bob.textContent("#engine"), /WebGPU/);
     assert.match(await bob.textContent("#engine"), /not available|unavailable|no WebGPU/i);
 
+    // Alice's first witness download is held until she has pressed Cancel, so the cancel
+    // lands on a job in progress whatever the machine's speed.
+    let releaseWitness;
+    const witnessHeld = new Promise((resolve) => (releaseWitness = resolve));
+    await alice.route(/\/artifacts\/[0-9a-f]{64}$/, async (route) => {
+      if (!route.request().url().endsWith(provingKeySha) && heldUrl === null) {
+        heldUrl = route.request().url();
+        await witnessHeld;
+      }
+      await route.continue().catch(() => {}); // the page may have aborted it meanwhile
+    });
     await Promise.all([alice.click("#join"), bob.click("#join")]);
-    // Alice cancels her first job as soon as she holds it.
     const first = await hook(alice, "zkaggVolunteerApp", "window.zkaggVolunteerApp.current?.jobId");
     const cancelled = first.current.jobId;
+    await alice.waitForFunction(() => !document.getElementById("cancel").disabled);
     await alice.click("#cancel");
+    releaseWitness();
     await hook(alice, "zkaggVolunteerApp", `window.zkaggVolunteerApp.jobs.some((j) => j.jobId === ${JSON.stringify(cancelled)} && j.verdict === "released")`, 60_000);
+    await alice.unroute(/\/artifacts\/[0-9a-f]{64}$/);
 
     const status = await waitForJson(origin, "/v1/status", (s) => s.jobs.accepted === ROUND_SIZE, 300_000, "every job accepted");
     assert.equal(status.jobs.failed, 0);
     const job = await getJson(origin, `/v1/jobs/${cancelled}`);
     assert.equal(job.state, "accepted", "the released job was taken again and proven");
+    // The service commits a verdict before the tab has read its answer: wait for the tabs.
+    const count = "window.zkaggVolunteerApp.jobs.filter((j) => j.verdict === 'accepted').length";
+    const deadline = Date.now() + 60_000;
+    while ((await alice.evaluate(count)) + (await bob.evaluate(count)) < ROUND_SIZE && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 250));
+    }
     const accepted = async (page) => (await page.evaluate(() => window.zkaggVolunteerApp.jobs)).filter((j) => j.verdict === "accepted");
     const [a, b] = [await accepted(alice), await accepted(bob)];
     t.diagnostic(`alice proved ${a.map((j) => j.jobId)}, bob proved ${b.map((j) => j.jobId)}`);
@@ -127,7 +149,7 @@ describe("web app on zkagg serve and a Hardhat node", { skip }, () => {
     await alice.click("#stop");
     await bob.click("#stop");
     assert.equal(await screenshots(alice, "volunteer"), 0, "no sideways overflow at 375 px");
-    assert.deepEqual(alice.problems, []);
+    assert.deepEqual(unexpected(alice), []);
     assert.deepEqual(bob.problems, []);
   });
 
@@ -135,8 +157,7 @@ describe("web app on zkagg serve and a Hardhat node", { skip }, () => {
     const keyResponses = [];
     alice.on("response", (r) => r.url().endsWith(`/artifacts/${provingKeySha}`) && keyResponses.push(r.status()));
     await alice.reload();
-    const state = await hook(alice, "zkaggVolunteerApp", "window.zkaggVolunteerApp.ready");
-    assert.equal(state.keyDownloads, 0);
+    await hook(alice, "zkaggVolunteerApp", "window.zkaggVolunteerApp.ready");
     await alice.fill("#name", "alice");
     await alice.click("#join");
     const { jobs: [fresh] } = await generate(origin, 1);
@@ -146,7 +167,7 @@ describe("web app on zkagg serve and a Hardhat node", { skip }, () => {
     assert.ok(done.keyCacheHits >= 1);
     assert.deepEqual(keyResponses, [], "no request for the proving key reached the network");
     await alice.click("#stop");
-    assert.deepEqual(alice.problems, []);
+    assert.deepEqual(unexpected(alice), []);
   });
 
   test("the dapp page verifies the round's aggregate, rejects a tampered one, and checks a batch's inclusion", async () => {
@@ -200,11 +221,12 @@ describe("web app on zkagg serve and a Hardhat node", { skip }, () => {
     const page = await openPage(gpuBrowser, `${origin}/www/dashboard.html`);
     const dash = await hook(page, "zkaggDashboard", "window.zkaggDashboard.polls >= 1 && window.zkaggDashboard.rounds?.length");
     assert.equal(dash.error, null);
-    const row = await page.waitForSelector('[data-round="1"][data-state="settled"]', { timeout: 30_000 });
-    const digits = (await row.textContent()).replace(/[^0-9]/g, "");
-    assert.ok(digits.includes(String(round.gas_used)), `the row shows ${round.gas_used} gas`);
-    const perBatch = round.gas_used / ROUND_SIZE;
-    assert.ok([Math.round(perBatch), Math.floor(perBatch)].some((g) => digits.includes(String(g))), "and the gas per batch");
+    const row = '[data-round="1"][data-state="settled"]';
+    await page.waitForSelector(row, { timeout: 30_000 });
+    const digits = async (cell) => (await page.textContent(`${row} .${cell}`)).replace(/[^0-9]/g, "");
+    assert.equal(await digits("c-gas"), String(round.gas_used));
+    assert.equal(await digits("c-gas-per-batch"), String(Math.round(round.gas_used / ROUND_SIZE)));
+    assert.equal(await digits("c-separate"), String(ROUND_SIZE * round.batch_verify_gas));
     assert.equal(await page.locator("canvas").count() >= 2, true, "two plots");
     assert.equal(await screenshots(page, "dashboard"), 0, "no sideways overflow at 375 px");
     assert.deepEqual(page.problems, []);

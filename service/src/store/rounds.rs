@@ -173,6 +173,24 @@ impl Store {
         Ok(run)
     }
 
+    /// How many consecutive batches from `first` (at most `max`) have an accepted proof: the
+    /// length of [`Store::accepted_run`] without reading the proofs (the status polls it).
+    pub async fn accepted_run_len(&self, first: u64, max: u64) -> Result<u64> {
+        let indices: Vec<i64> = sqlx::query_scalar(
+            "SELECT batch_index FROM jobs WHERE state = 'accepted' AND batch_index >= $1 \
+             AND batch_index < $2 ORDER BY batch_index",
+        )
+        .bind(first as i64)
+        .bind(first.saturating_add(max).min(i64::MAX as u64) as i64)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(indices
+            .iter()
+            .zip(first..)
+            .take_while(|(index, want)| **index as u64 == *want)
+            .count() as u64)
+    }
+
     /// Opens a round starting at `first_batch`.
     pub async fn open_round(&self, first_batch: u64, now: u64) -> Result<RoundView> {
         let mut tx = self.pool.begin().await?;
