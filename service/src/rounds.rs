@@ -501,7 +501,10 @@ impl RoundRunner {
             let signed = self
                 .settlement
                 .chain
-                .sign(Some(parse_address(verifier)?), &verify_proof_call(&proof, &inputs))
+                .sign(
+                    Some(parse_address(verifier)?),
+                    &verify_proof_call(&proof, &inputs),
+                )
                 .await?;
             let json = serde_json::json!({ "hash": signed.hash, "raw": signed.raw });
             store.meta_init(BATCH_VERIFY_TX, &json.to_string()).await?;
@@ -529,7 +532,9 @@ impl RoundRunner {
         let stored: serde_json::Value = serde_json::from_str(&stored)
             .map_err(|e| Error::Store(format!("meta {BATCH_VERIFY_TX}: {e}")))?;
         let (Some(hash), Some(raw)) = (stored["hash"].as_str(), stored["raw"].as_str()) else {
-            return Err(Error::Store(format!("meta {BATCH_VERIFY_TX}: no hash or raw")));
+            return Err(Error::Store(format!(
+                "meta {BATCH_VERIFY_TX}: no hash or raw"
+            )));
         };
         let chain = &self.settlement.chain;
         if chain.receipt(hash).await?.is_none() {

@@ -226,8 +226,9 @@ pub fn verify_aggregate(
     AggregateVerifier::new(vk)?.verify(proof)
 }
 
-/// A Groth16 verifier with its key prepared once (`e(alpha, beta)` and the G2 lines of gamma and
-/// delta are precomputed), for verifying many proofs under one key.
+/// A Groth16 verifier with its key prepared once (`e(alpha, beta)`, the G2 lines of gamma and
+/// delta, and the window bases of the input points are precomputed), for verifying many proofs
+/// under one key.
 #[wasm_bindgen]
 pub struct Verifier {
     inner: PreparedVerifier,
@@ -279,5 +280,11 @@ pub fn verify(
     #[wasm_bindgen(unchecked_param_type = "ProofInput")] proof: JsValue,
     #[wasm_bindgen(unchecked_param_type = "PublicInputsInput")] public_inputs: JsValue,
 ) -> Result<bool, JsError> {
-    Verifier::new(vk)?.verify(proof, public_inputs)
+    let vk = parse_vk(&vk)?;
+    let one_shot = PreparedVerifier::one_shot(&vk).map_err(|e| error("verifying key", e))?;
+    let proof = parse_proof(&proof)?;
+    let inputs = parse_inputs(&public_inputs)?;
+    one_shot
+        .verify(&proof, &inputs)
+        .map_err(|e| error("public inputs", e))
 }
