@@ -33,9 +33,9 @@ const LEASE_LOST = new Set(["stale_lease", "wrong_state", "not_found"]);
 const STOPPED = "stopped by you";
 // The batch prover's phases and their share of the bar (as on index.html's volunteer.mjs).
 const PHASES = {
-  synthesis: { label: "building constraints", from: 0, weight: 0.15 },
-  qap: { label: "QAP and FFTs", from: 0.15, weight: 0.15 },
-  msm: { label: "multi-scalar multiplications", from: 0.3, weight: 0.7 },
+  witness: { label: "computing the witness", from: 0, weight: 0.05 },
+  qap: { label: "QAP and FFTs", from: 0.05, weight: 0.2 },
+  msm: { label: "multi-scalar multiplications", from: 0.25, weight: 0.75 },
 };
 
 const state = (window.zkaggVolunteerApp = {
@@ -300,10 +300,15 @@ async function runJob(lease) {
   const stopHeartbeats = startHeartbeats();
   try {
     setState(`proving batch #${lease.job.batch_index} (job ${lease.job.id}, attempt ${lease.job.attempts})`);
+    // The Worker builds the circuit's matrices (once per shape) while the key downloads.
+    const prepared = prover.prepareBatch(lease.params).catch((e) => report(e, "preparing the circuit (the proof retries it)"));
     setPhase("key", 0, "fetching the proving key");
     const pk = await loadProvingKey(lease.proving_key, job.ctl.signal);
     setPhase("witness", 0, "fetching the witness");
     const witness = await fetchWitness(lease.witness, job.ctl.signal);
+    setPhase("prepare", 0, "reading the circuit's constraints (once per shape)");
+    await prepared;
+    if (job.ctl.signal.aborted) throw new Error("aborted");
     const { proof, publicSignals, ms } = await proveJob(pk, witness);
     if (job.ctl.signal.aborted) throw new Error("aborted");
     // The service refuses a submission under an expired lease: say so rather than send it.

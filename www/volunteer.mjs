@@ -15,9 +15,9 @@ let controller = null;
 
 // The batch prover's phases, with their share of the bar (about their share of the time).
 const PHASES = {
-  synthesis: { label: "building constraints", from: 0, weight: 0.15 },
-  qap: { label: "QAP and FFTs", from: 0.15, weight: 0.15 },
-  msm: { label: "multi-scalar multiplications", from: 0.3, weight: 0.7 },
+  witness: { label: "computing the witness", from: 0, weight: 0.05 },
+  qap: { label: "QAP and FFTs", from: 0.05, weight: 0.2 },
+  msm: { label: "multi-scalar multiplications", from: 0.25, weight: 0.75 },
 };
 
 function fail(e) {

@@ -90,18 +90,30 @@ export class WebProver {
   /**
    * Prove a batch of zkagg's rollup circuit: pk = batch.pk.bin bytes (zkagg setup), params =
    * { transfers, depth }, witness = BatchWitness bytes (arkworks, compressed). Resolves to
-   * { proof, publicSignals }. options: { onProgress, signal } as for prove().
+   * { proof, publicSignals, report } (report: { constraints, variables, domainSize, phaseMs,
+   * totalMs }). options: { onProgress, signal } as for prove(). The circuit's matrices are built
+   * at the first proof of a shape and kept by the Worker (or ahead of it: prepareBatch).
    */
   async proveBatch(pk, params, witness, options = {}) {
     const cancel = new Int32Array(new SharedArrayBuffer(4));
     const onAbort = () => Atomics.store(cancel, 0, 1);
+    if (options.signal?.aborted) onAbort();
     options.signal?.addEventListener("abort", onAbort, { once: true });
     try {
       const r = await this.#call({ type: "proveBatch", pk, params, witness, cancel }, options.onProgress);
-      return { proof: r.proof, publicSignals: r.publicSignals };
+      return { proof: r.proof, publicSignals: r.publicSignals, report: r.report };
     } finally {
       options.signal?.removeEventListener("abort", onAbort);
     }
+  }
+
+  /**
+   * Build the batch circuit's matrices for params = { transfers, depth } in the Worker now (for
+   * example while the proving key downloads), so that the first proveBatch of that shape starts
+   * at once. Resolves to { constraints, terms, ms, cached }.
+   */
+  prepareBatch(params) {
+    return this.#call({ type: "prepareBatch", params });
   }
 
   /** Demo/test: setup (test keys), random batch, proof and verification of a small batch circuit, in the Worker. */

@@ -4,7 +4,8 @@
 // Messages in:  {type: "init", threads, options}            -> {type: "ready", gpu, gpuUnavailableReason, threads}
 //               {type: "prove", id, zkey, wtns, options, cancel}  -> {type: "progress", id, ...}*, then
 //                                                               {type: "result", id, proof, publicSignals, report}
-//               {type: "proveBatch", id, pk, params, witness, cancel} -> {type: "result", id, proof, publicSignals}
+//               {type: "prepareBatch", id, params}           -> {type: "result", id, constraints, terms, ms, cached}
+//               {type: "proveBatch", id, pk, params, witness, cancel} -> {type: "result", id, proof, publicSignals, report}
 //               {type: "batchDemo", id, transfers, depth, seed}  -> {type: "result", id, proof, publicSignals, valid, ...}
 //               {type: "msmCheck", id, n, kind, seed}       -> {type: "result", id, ...}
 // Any failure:  {type: "error", id, message}
@@ -37,6 +38,10 @@ async function handle(msg) {
           postMessage({ type: "progress", id: msg.id, phase, fraction, overall }),
       });
       return { type: "result", id: msg.id, proof, publicSignals, report };
+    }
+    case "prepareBatch": {
+      const r = await prover.prepareBatch(msg.params);
+      return { type: "result", id: msg.id, ...r };
     }
     case "proveBatch": {
       const r = await prover.proveBatch(msg.pk, msg.params, msg.witness, {

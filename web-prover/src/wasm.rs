@@ -16,6 +16,7 @@
 //! with decimal strings). Keys and witnesses may be `Blob`s/`File`s (read in chunks: a large key
 //! never enters wasm memory whole) or `Uint8Array`s.
 
+use std::cell::RefCell;
 use std::future::Future;
 use std::rc::Rc;
 
@@ -29,6 +30,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use zkagg_gpu_msm::{msm_ark, now_ms, Backend, Fault, MsmConfig, MsmEngine};
 
+use crate::batch::BatchShape;
 use crate::prover::{prove_zkey, ProveOptions};
 use crate::source::Source;
 use crate::{Error, Result};
@@ -210,6 +212,47 @@ fn cancelled(flag: &Option<Int32Array>) -> bool {
 #[wasm_bindgen]
 pub struct Prover {
     engine: Rc<MsmEngine>,
+    /// The batch circuit's matrices for the last shape proved or prepared: a volunteer proves
+    /// job after job of one shape, so they are built once per Worker.
+    batch_shape: Rc<RefCell<Option<Rc<BatchShape>>>>,
+}
+
+/// The cached shape for `params`, or a new one (built now, and cached in place of the old).
+/// Resolves to the shape and the milliseconds spent building it (0 when it was cached).
+fn shape_for(
+    cache: &RefCell<Option<Rc<BatchShape>>>,
+    params: &zkagg_core::batch::BatchParams,
+) -> Result<(Rc<BatchShape>, f64)> {
+    if let Some(shape) = cache.borrow().as_ref().filter(|s| s.params() == params) {
+        return Ok((shape.clone(), 0.0));
+    }
+    let t = now_ms();
+    let shape = Rc::new(BatchShape::build(params)?);
+    *cache.borrow_mut() = Some(shape.clone());
+    Ok((shape, now_ms() - t))
+}
+
+/// `{ transfers, depth }` from JS, validated.
+fn batch_params(params: &JsValue) -> Result<zkagg_core::batch::BatchParams, JsError> {
+    let field = |name: &str| -> Result<usize, JsError> {
+        let v = get(params, name).and_then(|v| v.as_f64()).ok_or_else(|| {
+            JsError::new(&format!(
+                "batch params: `{name}` is missing or not a number"
+            ))
+        })?;
+        if v.fract() != 0.0 || !(0.0..=1e6).contains(&v) {
+            return Err(JsError::new(&format!(
+                "batch params: `{name}` = {v} is not a small whole number"
+            )));
+        }
+        Ok(v as usize)
+    };
+    let params = zkagg_core::batch::BatchParams {
+        transfers: field("transfers")?,
+        depth: field("depth")?,
+    };
+    params.validate().map_err(js_err)?;
+    Ok(params)
 }
 
 #[wasm_bindgen]
@@ -226,6 +269,7 @@ impl Prover {
         };
         Ok(Prover {
             engine: Rc::new(engine),
+            batch_shape: Rc::new(RefCell::new(None)),
         })
     }
 
@@ -324,10 +368,34 @@ impl Prover {
         })
     }
 
+    /// Build (or find cached) the batch circuit's matrices for `params` `{ transfers, depth }`,
+    /// so that the first [`Self::prove_batch`] of that shape does not pay for them: call it while
+    /// the proving key downloads. Resolves to `{ constraints, terms, ms, cached }`.
+    #[wasm_bindgen(js_name = prepareBatch)]
+    pub fn prepare_batch(&self, params: JsValue) -> js_sys::Promise {
+        let cache = self.batch_shape.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            let params = batch_params(&params)?;
+            let (shape, ms) = shape_for(&cache, &params).map_err(js_err)?;
+            let out = Object::new();
+            Reflect::set(
+                &out,
+                &"constraints".into(),
+                &(shape.num_constraints() as f64).into(),
+            )?;
+            Reflect::set(&out, &"terms".into(), &(shape.terms() as f64).into())?;
+            Reflect::set(&out, &"ms".into(), &ms.into())?;
+            Reflect::set(&out, &"cached".into(), &(ms == 0.0).into())?;
+            Ok(out.into())
+        })
+    }
+
     /// Prove a batch of the project's rollup circuit: `pk` is the arkworks proving key as
     /// `zkagg setup` writes it (`batch.pk.bin`, uncompressed), `params` `{ transfers, depth }`
     /// (`batch-params.json`), `witness` a `BatchWitness` in arkworks' compressed encoding (what a
-    /// coordinator ships to volunteers). Resolves to `{ proof, publicSignals }` (snarkjs JSON).
+    /// coordinator ships to volunteers). Resolves to `{ proof, publicSignals, report }` (snarkjs
+    /// JSON; `report`: constraints, variables, domainSize, phaseMs, totalMs, with a `shape`
+    /// phase when the circuit's matrices were built by this call).
     #[wasm_bindgen(js_name = proveBatch)]
     pub fn prove_batch(
         &self,
@@ -337,16 +405,11 @@ impl Prover {
         options: JsValue,
     ) -> js_sys::Promise {
         let engine = self.engine.clone();
+        let cache = self.batch_shape.clone();
         wasm_bindgen_futures::future_to_promise(async move {
             use ark_serialize::{CanonicalDeserialize, Compress, Validate};
-            let transfers = get(&params, "transfers")
-                .and_then(|v| v.as_f64())
-                .unwrap_or(0.0) as usize;
-            let depth = get(&params, "depth")
-                .and_then(|v| v.as_f64())
-                .unwrap_or(0.0) as usize;
-            let params = zkagg_core::batch::BatchParams { transfers, depth };
-            params.validate().map_err(js_err)?;
+            let t = now_ms();
+            let params = batch_params(&params)?;
             let pk = zkagg_core::ProvingKey::deserialize_with_mode(
                 &pk.to_vec()[..],
                 Compress::No,
@@ -359,7 +422,13 @@ impl Prover {
                 Validate::Yes,
             )
             .map_err(|e| JsError::new(&format!("batch witness: {e}")))?;
-            batch_result(&engine, &pk, &params, &witness, &options).await
+            let load_ms = now_ms() - t;
+            let (shape, shape_ms) = shape_for(&cache, &params).map_err(js_err)?;
+            let mut before = vec![("load".to_string(), load_ms)];
+            if shape_ms > 0.0 {
+                before.push(("shape".to_string(), shape_ms));
+            }
+            batch_result(&engine, &pk, &shape, &witness, &options, before).await
         })
     }
 
@@ -385,7 +454,16 @@ impl Prover {
                 random_genesis_and_batch(&params, &mut rng).map_err(js_err)?;
             let (_, witness) = tree.apply_batch(&params, &transfers).map_err(js_err)?;
             let t = now_ms();
-            let out = batch_result(&engine, &pk, &params, &witness, &JsValue::UNDEFINED).await?;
+            let shape = BatchShape::build(&params).map_err(js_err)?;
+            let out = batch_result(
+                &engine,
+                &pk,
+                &shape,
+                &witness,
+                &JsValue::UNDEFINED,
+                Vec::new(),
+            )
+            .await?;
             let prove_ms = now_ms() - t;
             let proof = zkagg_core::formats::snarkjs::proof_from_value(
                 &serde_json::from_str(
@@ -433,9 +511,10 @@ impl Prover {
 async fn batch_result(
     engine: &MsmEngine,
     pk: &zkagg_core::ProvingKey,
-    params: &zkagg_core::batch::BatchParams,
+    shape: &BatchShape,
     witness: &zkagg_core::batch::BatchWitness,
     options: &JsValue,
+    before: Vec<(String, f64)>,
 ) -> Result<JsValue, JsValue> {
     let on_progress = get(options, "onProgress").and_then(|v| v.dyn_into::<Function>().ok());
     let flag = cancel_flag(options);
@@ -445,25 +524,51 @@ async fn batch_result(
         }
     };
     let cancel = || cancelled(&flag);
-    let (proof, inputs) =
-        crate::batch::prove_batch(pk, params, witness, engine, None, &mut progress, &cancel)
-            .await
-            .map_err(js_err)?;
+    let out = crate::batch::prove_batch(pk, shape, witness, engine, None, &mut progress, &cancel)
+        .await
+        .map_err(js_err)?;
+    let mut report = out.report;
+    report.total_ms += before.iter().map(|p| p.1).sum::<f64>();
+    report.phase_ms.splice(0..0, before);
     let result = Object::new();
     let parse = |s: String| js_sys::JSON::parse(&s);
     Reflect::set(
         &result,
         &"proof".into(),
-        &parse(zkagg_core::formats::snarkjs::proof_to_string(&proof))?,
+        &parse(zkagg_core::formats::snarkjs::proof_to_string(&out.proof))?,
     )?;
     Reflect::set(
         &result,
         &"publicSignals".into(),
         &parse(zkagg_core::formats::snarkjs::public_inputs_to_string(
-            &inputs,
+            &out.inputs,
         ))?,
     )?;
+    Reflect::set(&result, &"report".into(), &batch_report_js(&report)?)?;
     Ok(result.into())
+}
+
+/// `{ constraints, variables, domainSize, phaseMs: { phase: ms, ... }, totalMs }`.
+fn batch_report_js(report: &crate::batch::BatchReport) -> Result<JsValue, JsValue> {
+    let out = Object::new();
+    Reflect::set(
+        &out,
+        &"constraints".into(),
+        &(report.constraints as f64).into(),
+    )?;
+    Reflect::set(&out, &"variables".into(), &(report.variables as f64).into())?;
+    Reflect::set(
+        &out,
+        &"domainSize".into(),
+        &(report.domain_size as f64).into(),
+    )?;
+    let phases = Object::new();
+    for (name, ms) in &report.phase_ms {
+        Reflect::set(&phases, &name.as_str().into(), &(*ms).into())?;
+    }
+    Reflect::set(&out, &"phaseMs".into(), &phases)?;
+    Reflect::set(&out, &"totalMs".into(), &report.total_ms.into())?;
+    Ok(out.into())
 }
 
 /// Threads in the rayon pool (1 without threads).

@@ -123,6 +123,13 @@ describe("with WebGPU (SwiftShader)", () => {
     // The same statement proved again from the handed-out key and witness bytes.
     assert.deepEqual(r.again.publicSignals, r.demo.publicSignals);
     assert.ok(r.progress.length > 0, "no progress events");
+    // The circuit's matrices: built once by prepareBatch, then reused (by the proof too).
+    assert.equal(r.prepared.cached, false);
+    assert.ok(r.prepared.constraints > 0 && r.prepared.terms > r.prepared.constraints);
+    assert.equal(r.preparedAgain.cached, true);
+    assert.deepEqual(Object.keys(r.again.report.phaseMs), ["load", "witness", "qap", "msm_a", "msm_b1", "msm_b2", "msm_h", "msm_l", "finish"]);
+    assert.equal(r.again.report.constraints, r.prepared.constraints);
+    assert.match(r.badParams ?? "", /transfers.*not a small whole number/);
     const verifier = wasmVerifier(r.demo.vk);
     for (const [name, p] of [["demo", r.demo], ["proveBatch", r.again]]) {
       assert.equal(await snarkjsVerify(r.demo.vk, p.publicSignals, p.proof), true, `${name}: snarkjs`);

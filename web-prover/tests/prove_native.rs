@@ -322,10 +322,11 @@ fn proves_the_batch_circuit_with_the_msm_engine() {
     let (pk, vk) = batch::setup(&params, &mut rng).unwrap();
     let (mut tree, transfers) = random_genesis_and_batch(&params, &mut rng).unwrap();
     let (statement, witness) = tree.apply_batch(&params, &transfers).unwrap();
+    let shape = zkagg_web_prover::batch::BatchShape::build(&params).unwrap();
     for engine in [cpu(), gpu()] {
-        let (proof, inputs) = pollster::block_on(zkagg_web_prover::batch::prove_batch(
+        let out = pollster::block_on(zkagg_web_prover::batch::prove_batch(
             &pk,
-            &params,
+            &shape,
             &witness,
             engine,
             None,
@@ -333,22 +334,49 @@ fn proves_the_batch_circuit_with_the_msm_engine() {
             &|| false,
         ))
         .unwrap();
-        assert_eq!(inputs, statement.public_inputs());
-        assert!(zkagg_core::verifier::verify(&vk, &proof, &inputs).unwrap());
+        assert_eq!(out.inputs, statement.public_inputs());
+        assert!(zkagg_core::verifier::verify(&vk, &out.proof, &out.inputs).unwrap());
+        let phases: Vec<&str> = out.report.phase_ms.iter().map(|p| p.0.as_str()).collect();
+        assert_eq!(
+            phases,
+            ["witness", "qap", "msm_a", "msm_b1", "msm_b2", "msm_h", "msm_l", "finish"]
+        );
     }
     // A corrupted key (one H point replaced) is an error, never a proof that fails later.
     let mut bad = pk.clone();
     bad.h_query[0] =
         (bad.h_query[0] + <ark_bn254::G1Affine as ark_ec::AffineRepr>::generator()).into();
+    let prove = |pk: &zkagg_core::ProvingKey, witness: &zkagg_core::batch::BatchWitness| {
+        pollster::block_on(zkagg_web_prover::batch::prove_batch(
+            pk,
+            &shape,
+            witness,
+            cpu(),
+            None,
+            &mut |_, _| {},
+            &|| false,
+        ))
+    };
+    let err = prove(&bad, &witness).unwrap_err();
+    assert!(err.to_string().contains("does not verify"), "{err}");
+    // A key of another shape is refused by name before any work.
+    let other = BatchParams {
+        transfers: 1,
+        depth: 4,
+    };
+    let (other_pk, _) = batch::setup(&other, &mut rng).unwrap();
+    let err = prove(&other_pk, &witness).unwrap_err();
+    assert!(err.to_string().contains("another circuit shape"), "{err}");
+    // A cancelled proof stops with Cancelled.
     let err = pollster::block_on(zkagg_web_prover::batch::prove_batch(
-        &bad,
-        &params,
+        &pk,
+        &shape,
         &witness,
         cpu(),
         None,
         &mut |_, _| {},
-        &|| false,
+        &|| true,
     ))
     .unwrap_err();
-    assert!(err.to_string().contains("does not verify"), "{err}");
+    assert!(matches!(err, zkagg_web_prover::Error::Cancelled), "{err}");
 }

@@ -44,7 +44,7 @@ pub mod state;
 use ark_ff::{AdditiveGroup, Field, PrimeField};
 use ark_groth16::Groth16;
 use ark_relations::gr1cs::{
-    ConstraintSynthesizer, ConstraintSystem, OptimizationGoal, SynthesisMode,
+    ConstraintSynthesizer, ConstraintSystem, ConstraintSystemRef, OptimizationGoal, SynthesisMode,
 };
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use ark_snark::SNARK;
@@ -108,6 +108,13 @@ impl BatchParams {
     ///
     /// Synthesizes the circuit in setup mode (no witness values), exactly as Groth16 setup does.
     pub fn constraint_count(&self) -> Result<usize> {
+        Ok(self.setup_synthesis()?.num_constraints())
+    }
+
+    /// The circuit of this shape synthesized in setup mode (no witness values) with the
+    /// optimization goal `ark-groth16`'s key generator uses, and finalized: the constraint
+    /// system the proving key is made from (its sizes and matrices).
+    pub fn setup_synthesis(&self) -> Result<ConstraintSystemRef<Fr>> {
         self.validate()?;
         let cs = ConstraintSystem::<Fr>::new_ref();
         cs.set_optimization_goal(OptimizationGoal::Constraints);
@@ -115,7 +122,8 @@ impl BatchParams {
         BatchCircuit::for_setup(*self)
             .generate_constraints(cs.clone())
             .map_err(|e| Error::ProvingSystem(format!("synthesizing the batch circuit: {e}")))?;
-        Ok(cs.num_constraints())
+        cs.finalize();
+        Ok(cs)
     }
 }
 

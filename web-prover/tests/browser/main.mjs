@@ -67,6 +67,26 @@ window.zkaggWeb = {
     }
   },
 
+  /**
+   * The volunteer's path from URLs: the batch key directory (zkagg setup) and a witness.bin
+   * (zkagg prove-batch), fetched once, proved `runs` times in a row (the first one builds the
+   * circuit's matrices). Returns each run's wall time in the page and the prover's report.
+   */
+  async proveBatchRuns(keysUrl, witnessUrl, runs = 3) {
+    const bytes = async (u) => new Uint8Array(await (await blobOf(u)).arrayBuffer());
+    const pk = await bytes(`${keysUrl}/batch.pk.bin`);
+    const params = JSON.parse(new TextDecoder().decode(await bytes(`${keysUrl}/batch-params.json`)));
+    const witness = await bytes(witnessUrl);
+    const out = [];
+    for (let i = 0; i < runs; i++) {
+      const t0 = performance.now();
+      const r = await prover.proveBatch(pk, params, witness);
+      out.push({ ms: performance.now() - t0, report: r.report ?? null, proof: r.proof, publicSignals: r.publicSignals });
+      log(`batch proof ${i + 1}: ${out[i].ms.toFixed(0)} ms`);
+    }
+    return out;
+  },
+
   msmCheck: (n, kind, seed) => prover.msmCheck(n, kind, seed),
   benchFieldMul: (n) => prover.benchFieldMul(n),
   batchDemo: (t, d, s) => prover.batchDemo(t, d, s),
@@ -75,10 +95,15 @@ window.zkaggWeb = {
   async batchRoundTrip(transfers, depth, seed) {
     const demo = await prover.batchDemo(transfers, depth, seed);
     const progress = [];
-    const again = await prover.proveBatch(demo.pk, { transfers, depth }, demo.witness, {
+    const params = { transfers, depth };
+    const prepared = await prover.prepareBatch(params);
+    const preparedAgain = await prover.prepareBatch(params);
+    const again = await prover.proveBatch(demo.pk, params, demo.witness, {
       onProgress: (p) => progress.push(p.phase ?? p),
     });
-    return { demo: { ...demo, pk: demo.pk.length, witness: demo.witness.length }, again, progress };
+    // Malformed params are refused by name.
+    const badParams = await prover.proveBatch(demo.pk, { transfers: 1.5, depth }, demo.witness).then(() => null, (e) => e.message);
+    return { demo: { ...demo, pk: demo.pk.length, witness: demo.witness.length }, again, progress, prepared, preparedAgain, badParams };
   },
 };
 log("ready");
