@@ -218,18 +218,18 @@ pub struct Prover {
 }
 
 /// The cached shape for `params`, or a new one (built now, and cached in place of the old).
-/// Resolves to the shape and the milliseconds spent building it (0 when it was cached).
+/// Resolves to the shape and, when it was built by this call, the milliseconds it took.
 fn shape_for(
     cache: &RefCell<Option<Rc<BatchShape>>>,
     params: &zkagg_core::batch::BatchParams,
-) -> Result<(Rc<BatchShape>, f64)> {
+) -> Result<(Rc<BatchShape>, Option<f64>)> {
     if let Some(shape) = cache.borrow().as_ref().filter(|s| s.params() == params) {
-        return Ok((shape.clone(), 0.0));
+        return Ok((shape.clone(), None));
     }
     let t = now_ms();
     let shape = Rc::new(BatchShape::build(params)?);
     *cache.borrow_mut() = Some(shape.clone());
-    Ok((shape, now_ms() - t))
+    Ok((shape, Some(now_ms() - t)))
 }
 
 /// `{ transfers, depth }` from JS, validated.
@@ -384,8 +384,8 @@ impl Prover {
                 &(shape.num_constraints() as f64).into(),
             )?;
             Reflect::set(&out, &"terms".into(), &(shape.terms() as f64).into())?;
-            Reflect::set(&out, &"ms".into(), &ms.into())?;
-            Reflect::set(&out, &"cached".into(), &(ms == 0.0).into())?;
+            Reflect::set(&out, &"ms".into(), &ms.unwrap_or(0.0).into())?;
+            Reflect::set(&out, &"cached".into(), &ms.is_none().into())?;
             Ok(out.into())
         })
     }
@@ -425,8 +425,8 @@ impl Prover {
             let load_ms = now_ms() - t;
             let (shape, shape_ms) = shape_for(&cache, &params).map_err(js_err)?;
             let mut before = vec![("load".to_string(), load_ms)];
-            if shape_ms > 0.0 {
-                before.push(("shape".to_string(), shape_ms));
+            if let Some(ms) = shape_ms {
+                before.push(("shape".to_string(), ms));
             }
             batch_result(&engine, &pk, &shape, &witness, &options, before).await
         })
@@ -440,6 +440,7 @@ impl Prover {
     #[wasm_bindgen(js_name = batchDemo)]
     pub fn batch_demo(&self, transfers: u32, depth: u32, seed: u32) -> js_sys::Promise {
         let engine = self.engine.clone();
+        let cache = self.batch_shape.clone();
         wasm_bindgen_futures::future_to_promise(async move {
             use zkagg_core::batch::{self, random_genesis_and_batch, BatchParams};
             let params = BatchParams {
@@ -454,7 +455,7 @@ impl Prover {
                 random_genesis_and_batch(&params, &mut rng).map_err(js_err)?;
             let (_, witness) = tree.apply_batch(&params, &transfers).map_err(js_err)?;
             let t = now_ms();
-            let shape = BatchShape::build(&params).map_err(js_err)?;
+            let (shape, _) = shape_for(&cache, &params).map_err(js_err)?;
             let out = batch_result(
                 &engine,
                 &pk,

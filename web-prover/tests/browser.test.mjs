@@ -124,6 +124,8 @@ describe("with WebGPU (SwiftShader)", () => {
     assert.deepEqual(r.again.publicSignals, r.demo.publicSignals);
     assert.ok(r.progress.length > 0, "no progress events");
     // The circuit's matrices: built once by prepareBatch, then reused (by the proof too).
+    assert.equal(r.other.cached, false);
+    assert.ok(r.other.constraints > r.prepared.constraints, "a deeper tree has more constraints");
     assert.equal(r.prepared.cached, false);
     assert.ok(r.prepared.constraints > 0 && r.prepared.terms > r.prepared.constraints);
     assert.equal(r.preparedAgain.cached, true);

@@ -22,7 +22,7 @@ pub mod shape;
 use ark_bn254::{Fr, G1Affine, G1Projective};
 use ark_ec::{AffineRepr, CurveGroup};
 use ark_ff::{BigInt, UniformRand};
-use ark_poly::EvaluationDomain;
+use ark_poly::{EvaluationDomain, GeneralEvaluationDomain};
 use ark_relations::gr1cs::{
     ConstraintSynthesizer, ConstraintSystem, OptimizationGoal, SynthesisMode,
 };
@@ -191,11 +191,33 @@ pub async fn prove_batch(
     (steps.progress)("witness", 0.0);
     let z = assignment(shape, witness)?;
     steps.end("witness")?;
+    let (proof, inputs) =
+        prove_assignment(pk, shape, &domain, &z, engine, seed, &mut steps).await?;
+    let mut report = steps.report;
+    report.total_ms = now_ms() - steps.start;
+    Ok(BatchProof {
+        proof,
+        inputs,
+        report,
+    })
+}
 
+/// The proof for the full assignment `z` (from "qap" to "finish"). `z` is not checked against
+/// the circuit here: an assignment that does not satisfy it ends in [`Error::BatchSelfCheck`].
+async fn prove_assignment(
+    pk: &ProvingKey,
+    shape: &BatchShape,
+    domain: &GeneralEvaluationDomain<Fr>,
+    z: &[Fr],
+    engine: &MsmEngine,
+    seed: Option<u64>,
+    steps: &mut Steps<'_>,
+) -> Result<(Proof, Vec<Fr>)> {
+    let cancel = steps.cancel;
     (steps.progress)("qap", 0.0);
-    let (a, b) = shape.evaluations(&z, domain.size())?;
+    let (a, b) = shape.evaluations(z, domain.size())?;
     (steps.progress)("qap", 0.3);
-    let h = qap::h_coefficients(&domain, a, b)?;
+    let h = qap::h_coefficients(domain, a, b)?;
     // Scalars without the leading constant one (its bases are query[0]).
     let assigned = bigints(&z[1..]);
     let h_big = bigints(&h);
@@ -248,13 +270,7 @@ pub async fn prove_batch(
         return Err(Error::BatchSelfCheck);
     }
     steps.end("finish")?;
-    let mut report = steps.report;
-    report.total_ms = now_ms() - steps.start;
-    Ok(BatchProof {
-        proof,
-        inputs,
-        report,
-    })
+    Ok((proof, inputs))
 }
 
 #[cfg(test)]
@@ -305,6 +321,47 @@ mod tests {
         let (a, b) = shape.evaluations(&z, domain.size()).unwrap();
         let h = qap::h_coefficients(&domain, a, b).unwrap();
         assert_eq!(h, expected_h);
+    }
+
+    /// H is computed as if `C z = A z o B z`: an assignment that does not satisfy the circuit
+    /// (one witness value changed, so some constraint breaks) must end in the self-check's
+    /// error, never in a proof; the untouched assignment proves and verifies.
+    #[test]
+    fn an_unsatisfying_assignment_gives_no_proof() {
+        let (params, witness) = small();
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(12);
+        let (pk, vk) = zkagg_core::batch::setup(&params, &mut rng).unwrap();
+        let shape = BatchShape::build(&params).unwrap();
+        let domain = qap::domain(shape.num_constraints() + shape.num_instance()).unwrap();
+        let engine = MsmEngine::cpu_only();
+        let z = assignment(&shape, &witness).unwrap();
+        let prove = |z: &[Fr]| {
+            let start = now_ms();
+            let mut steps = Steps {
+                progress: &mut |_, _| {},
+                cancel: &|| false,
+                report: BatchReport::default(),
+                start,
+                phase_start: start,
+            };
+            pollster::block_on(prove_assignment(
+                &pk,
+                &shape,
+                &domain,
+                z,
+                &engine,
+                Some(1),
+                &mut steps,
+            ))
+        };
+        let (proof, inputs) = prove(&z).unwrap();
+        assert!(zkagg_core::verifier::verify(&vk, &proof, &inputs).unwrap());
+        for at in [shape.num_instance(), z.len() / 2, z.len() - 1] {
+            let mut bad = z.clone();
+            bad[at] += Fr::from(1u64);
+            let err = prove(&bad).unwrap_err();
+            assert!(matches!(err, Error::BatchSelfCheck), "variable {at}: {err}");
+        }
     }
 
     /// A witness of another shape is refused by name before any work.

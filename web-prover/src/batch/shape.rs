@@ -2,13 +2,14 @@
 //!
 //! A proof needs the evaluations `A z` and `B z` of the constraint matrices on the full assignment
 //! `z` (the QAP's inputs). arkworks' generic prover rebuilds the matrices on every proof by
-//! synthesizing the circuit with constraint recording, which in wasm costs more than the rest of
-//! the non-MSM work together. The matrices depend only on [`BatchParams`], so [`BatchShape`]
+//! synthesizing the circuit with constraint recording (natively, for the default shape, 0.31 s
+//! of synthesis and 0.12 s of matrix extraction against 0.02 s for a synthesis that records
+//! nothing). The matrices depend only on [`BatchParams`], so [`BatchShape`]
 //! records them once (the same setup-mode synthesis, with the same optimization goal, that
 //! `ark-groth16`'s key generator runs, hence the same matrices the proving key was made from) and
 //! keeps them compactly: each term is a variable index and an index into the table of distinct
-//! coefficients (8 bytes instead of arkworks' 40 in wasm; the default shape's A and B hold 2.25M
-//! terms but only a few hundred distinct coefficients). The C matrix is not kept: for a
+//! coefficients (8 bytes per term instead of the 40 of arkworks' `(Fr, usize)` in wasm; the
+//! default shape's A and B hold 2.25M terms). The C matrix is not kept: for a
 //! satisfying assignment `C z = (A z) o (B z)`, and an assignment that does not satisfy the
 //! circuit gives a proof that fails the prover's self-check.
 

@@ -96,6 +96,9 @@ window.zkaggWeb = {
     const demo = await prover.batchDemo(transfers, depth, seed);
     const progress = [];
     const params = { transfers, depth };
+    // batchDemo left this shape in the Worker; another shape replaces it, then this one is
+    // built again (cached: false) and found the next time (cached: true).
+    const other = await prover.prepareBatch({ transfers, depth: depth + 1 });
     const prepared = await prover.prepareBatch(params);
     const preparedAgain = await prover.prepareBatch(params);
     const again = await prover.proveBatch(demo.pk, params, demo.witness, {
@@ -103,7 +106,7 @@ window.zkaggWeb = {
     });
     // Malformed params are refused by name.
     const badParams = await prover.proveBatch(demo.pk, { transfers: 1.5, depth }, demo.witness).then(() => null, (e) => e.message);
-    return { demo: { ...demo, pk: demo.pk.length, witness: demo.witness.length }, again, progress, prepared, preparedAgain, badParams };
+    return { demo: { ...demo, pk: demo.pk.length, witness: demo.witness.length }, again, progress, other, prepared, preparedAgain, badParams };
   },
 };
 log("ready");
