@@ -81,28 +81,42 @@ impl Fq29 {
     /// `m p` (with `m = t_0 mu mod 2^29`, which makes `t_0` divisible by `2^29`) to the `u64`
     /// columns and shifts them down one limb, moving only `t_0`'s carry. The usual bound gives
     /// `T = (a b + M p) / R < (p^2 + R p) / R < 2p`; one conditional subtraction makes it canonical.
+    ///
+    /// Written for wasm's code generation: the nine rounds are spelled out, so the columns stay
+    /// in locals instead of a stack array that a loop shifts through linear memory each round,
+    /// and each column takes `a_j b_i` and `m p_j` in one pass (only column 0 is needed before
+    /// `m` is known). The sums are the same, so the column bound above still holds. Measured
+    /// against the looped form in the web prover's build (`docs/BENCHMARKS.md`): product chains
+    /// 1.03x (Chromium) to 1.10x (Node) faster, the G1 MSMs of the browser's batch proof about
+    /// 1.25x (independent products gain more than a dependent chain).
     #[inline]
     pub fn mul(&self, other: &Fq29) -> Fq29 {
         let a = self.0.map(u64::from);
         let b = &other.0;
         let p = P.map(u64::from);
         let mut t = [0u64; LIMBS];
-        for &bi in b {
-            let bi = u64::from(bi);
-            for j in 0..LIMBS {
-                t[j] += a[j] * bi;
-            }
-            let m = ((t[0] & u64::from(MASK)) * MU) & u64::from(MASK);
-            for j in 0..LIMBS {
-                t[j] += m * p[j];
-            }
-            let carry = t[0] >> BITS;
-            for j in 0..LIMBS - 1 {
-                t[j] = t[j + 1];
-            }
-            t[LIMBS - 1] = 0;
-            t[0] += carry;
+        macro_rules! round {
+            ($i:expr) => {{
+                let bi = u64::from(b[$i]);
+                let t0 = t[0] + a[0] * bi;
+                let m = ((t0 & u64::from(MASK)) * MU) & u64::from(MASK);
+                let carry = (t0 + m * p[0]) >> BITS;
+                for j in 1..LIMBS {
+                    t[j - 1] = t[j] + a[j] * bi + m * p[j];
+                }
+                t[LIMBS - 1] = 0;
+                t[0] += carry;
+            }};
         }
+        round!(0);
+        round!(1);
+        round!(2);
+        round!(3);
+        round!(4);
+        round!(5);
+        round!(6);
+        round!(7);
+        round!(8);
         let mut r = [0u32; LIMBS];
         let mut carry = 0u64;
         for j in 0..LIMBS {

@@ -648,7 +648,9 @@ async fn transfers_are_checked_and_cut_into_batches() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_web_app_reads_stats_volunteer_counts_and_its_pages() {
     let dir = tempfile::tempdir().unwrap();
-    let s = open(dir.path(), 300).await;
+    // alice proves under a lease long enough for a loaded machine; the service is then
+    // reopened on the same store with a short lease for the expiry below.
+    let s = open(dir.path(), 60_000).await;
     let (pk, vk) = &keys().0;
     let (foreign_pk, _) = &keys().1;
     post(&s, "/v1/admin/generate", json!({"count": 2})).await;
@@ -672,6 +674,8 @@ async fn the_web_app_reads_stats_volunteer_counts_and_its_pages() {
         assert_eq!(r.status, expect, "{}", String::from_utf8_lossy(&r.bytes));
     }
     // slow lets its lease of batch-1 run out; fast takes it over.
+    drop(s);
+    let s = open(dir.path(), 300).await;
     post(&s, "/v1/leases", json!({"volunteer": "slow"})).await;
     tokio::time::sleep(std::time::Duration::from_millis(400)).await;
     let r = post(&s, "/v1/leases", json!({"volunteer": "fast"})).await;

@@ -126,7 +126,12 @@ export class WebProver {
     return this.#call({ type: "msmCheck", n, kind, seed });
   }
 
-  /** Benchmark hook: ns per field multiplication, [arkworks, 32-bit limbs]. */
+  /** Test hook: the wasm MSM's 29-bit field against arkworks in this build (number of checks; throws on a mismatch). */
+  async fieldSelfTest(randoms = 64) {
+    return (await this.#call({ type: "fieldSelfTest", randoms })).checks;
+  }
+
+  /** Benchmark hook: ns per field multiplication, [arkworks, 29-bit limbs]. */
   async benchFieldMul(n = 1 << 20) {
     return (await this.#call({ type: "benchFieldMul", n })).ns;
   }

@@ -12,7 +12,7 @@
 // `cancel` is an Int32Array on a SharedArrayBuffer: the prover polls it (Atomics.load) between
 // chunks, so cancellation works while this worker is busy computing.
 
-import init, { initThreadPool, Prover, threadCount, benchFieldMul } from "./zkagg_web_prover.js";
+import init, { initThreadPool, Prover, threadCount, benchFieldMul, fieldSelfTest } from "./zkagg_web_prover.js";
 
 let prover = null;
 
@@ -56,6 +56,8 @@ async function handle(msg) {
     }
     case "benchFieldMul":
       return { type: "result", id: msg.id, ns: Array.from(benchFieldMul(msg.n)) };
+    case "fieldSelfTest":
+      return { type: "result", id: msg.id, checks: fieldSelfTest(msg.randoms) };
     case "msmCheck": {
       const r = await prover.msmCheck(msg.n, msg.kind, msg.seed);
       return { type: "result", id: msg.id, ...r };

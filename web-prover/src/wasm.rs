@@ -631,6 +631,17 @@ fn random_msm(n: usize, kind: &str, seed: u64) -> (Vec<G1Affine>, Vec<BigInt<4>>
     (bases, scalars)
 }
 
+/// Test hook: the 29-bit-limb coordinates the wasm MSM computes in, checked against arkworks
+/// in this build (edge values and `randoms` random ones; see
+/// `zkagg_gpu_msm::cpu::coordinates_agree_with_arkworks`). Returns the number of comparisons;
+/// a mismatch is an error naming the operation and its operands.
+#[wasm_bindgen(js_name = fieldSelfTest)]
+pub fn field_self_test(randoms: u32) -> Result<u32, JsError> {
+    zkagg_gpu_msm::cpu::coordinates_agree_with_arkworks(randoms as usize)
+        .map(|n| n as u32)
+        .map_err(|e| JsError::new(&format!("29-bit field differs from arkworks: {e}")))
+}
+
 /// Benchmark hook: nanoseconds per base-field multiplication in this build, arkworks' vs the
 /// 29-bit-limb one the CPU MSM uses in wasm (`[ark_ns, fq29_ns]`, a dependent chain of `n`
 /// products each; the chains are compared so the work cannot be skipped).

@@ -64,6 +64,13 @@ describe("with WebGPU (SwiftShader)", () => {
     assert.equal(env.adapter, true, "no WebGPU adapter despite --enable-unsafe-webgpu");
   });
 
+  test("the wasm MSM's 29-bit field equals arkworks in Chromium (edge and random values)", async (t) => {
+    await page.evaluate(() => window.zkaggWeb.create({ backend: "cpu" }));
+    const checks = await page.evaluate(() => window.zkaggWeb.fieldSelfTest(64));
+    assert.ok(checks > 5000, `only ${checks} checks`);
+    t.diagnostic(`${checks} comparisons`);
+  });
+
   test("CPU backend, all threads: the proof verifies (snarkjs, wasm verifier)", async (t) => {
     const info = await page.evaluate(() => window.zkaggWeb.create({ backend: "cpu" }));
     assert.ok(info.threads >= 1);

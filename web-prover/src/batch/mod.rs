@@ -273,6 +273,26 @@ async fn prove_assignment(
     Ok((proof, inputs))
 }
 
+/// [`prove_batch`] for native callers (`zkagg volunteer`): no progress, no cancellation,
+/// blinding from the OS RNG, run to completion on this thread (the MSMs use rayon's pool).
+#[cfg(not(target_arch = "wasm32"))]
+pub fn prove_batch_blocking(
+    pk: &ProvingKey,
+    shape: &BatchShape,
+    witness: &BatchWitness,
+    engine: &MsmEngine,
+) -> Result<BatchProof> {
+    pollster::block_on(prove_batch(
+        pk,
+        shape,
+        witness,
+        engine,
+        None,
+        &mut |_, _| {},
+        &|| false,
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

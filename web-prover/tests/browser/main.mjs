@@ -89,6 +89,7 @@ window.zkaggWeb = {
 
   msmCheck: (n, kind, seed) => prover.msmCheck(n, kind, seed),
   benchFieldMul: (n) => prover.benchFieldMul(n),
+  fieldSelfTest: (randoms) => prover.fieldSelfTest(randoms),
   batchDemo: (t, d, s) => prover.batchDemo(t, d, s),
 
   /** batchDemo, then proveBatch on the key and witness bytes it hands out (the volunteer's path). */

@@ -1,0 +1,28 @@
+// The wasm MSM's 29-bit-limb field (zkagg_gpu_msm::fq29 and the batch inversions of
+// zkagg_gpu_msm::cpu) against arkworks in Node's wasm engine, from the same build the browser
+// runs (web-prover/pkg, built by scripts/build-web-prover.sh). browser.test.mjs runs the same
+// check in Chromium.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { REPO_ROOT } from "./harness.mjs";
+
+// The pkg's thread-pool helper listens for messages on `self` when it loads; Node has no
+// `self`, and no threads are started here.
+globalThis.self ??= new EventTarget();
+
+const pkg = path.join(REPO_ROOT, "web-prover/pkg");
+const prover = await import(path.join(pkg, "zkagg_web_prover.js"));
+await prover.default({ module_or_path: fs.readFileSync(path.join(pkg, "zkagg_web_prover_bg.wasm")) });
+
+test("the wasm MSM's 29-bit field equals arkworks in Node (edge and random values)", (t) => {
+  const checks = prover.fieldSelfTest(64);
+  assert.ok(checks > 5000, `only ${checks} checks`);
+  t.diagnostic(`${checks} comparisons`);
+});
+
+test("a product chain in the 29-bit field ends where arkworks' does", () => {
+  const [ark, limb29] = prover.benchFieldMul(1 << 12);
+  assert.ok(ark > 0 && limb29 > 0);
+});
