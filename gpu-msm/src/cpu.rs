@@ -8,7 +8,8 @@
 //!    (Montgomery's batch-inversion trick: 3 multiplications per element; for G2 it runs on the
 //!    `Fq` norms of the `Fq2` denominators, 7 base products per element instead of 9). An
 //!    affine addition then costs about 6 multiplications, against 11 for the mixed Jacobian
-//!    addition of a classic bucket method. Equal points (doubling) and opposite points (identity) are handled exactly.
+//!    addition of a classic bucket method. Equal points (doubling) and opposite points
+//!    (identity) are handled exactly.
 //! 2. The running-sum reduction of the window's buckets (Jacobian), and Horner over windows.
 //!
 //! Coordinates are a [`Coord`] type chosen per target ([`CpuCurve::Fast`]): arkworks' own
@@ -484,9 +485,11 @@ where
 }
 
 /// Checks the 29-bit-limb coordinates against arkworks, value for value, on edge values
-/// (0, 1, 2, `p - 1`, `p - 2`, `1/2 = (p + 1)/2`, `(p - 1)/2`, `2^253`, `2^64 - 1`, and `Fq2` values built
-/// from them) and `randoms` random ones: products, squares, sums, differences, negations,
-/// doublings, canonical form (equal values have equal limbs) and both batch inversions. Returns
+/// (0, 1, 2, `p - 1`, `p - 2`, `1/2 = (p + 1)/2`, `(p - 1)/2`, `2^253`, `2^64 - 1`, and `Fq2`
+/// values built from them) and `randoms` random ones: products, squares, sums, differences,
+/// negations, doublings and both batch inversions; products, sums and differences in `Fq` are
+/// compared limb for limb with the converted arkworks result (canonical form: equal values
+/// have equal limbs), the rest through `to_ark`. Returns
 /// the number of comparisons, or the first mismatch. The same function runs natively (unit
 /// test) and in wasm (the web prover's `fieldSelfTest`, called in Node and in Chromium), where
 /// the 29-bit products are the ones the MSM uses.

@@ -6,12 +6,13 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { REPO_ROOT } from "./harness.mjs";
+import { REPO_ROOT, requireProverPackage } from "./harness.mjs";
 
 // The pkg's thread-pool helper listens for messages on `self` when it loads; Node has no
 // `self`, and no threads are started here.
 globalThis.self ??= new EventTarget();
 
+requireProverPackage();
 const pkg = path.join(REPO_ROOT, "web-prover/pkg");
 const prover = await import(path.join(pkg, "zkagg_web_prover.js"));
 await prover.default({ module_or_path: fs.readFileSync(path.join(pkg, "zkagg_web_prover_bg.wasm")) });
@@ -23,6 +24,9 @@ test("the wasm MSM's 29-bit field equals arkworks in Node (edge and random value
 });
 
 test("a product chain in the 29-bit field ends where arkworks' does", () => {
-  const [ark, limb29] = prover.benchFieldMul(1 << 12);
-  assert.ok(ark > 0 && limb29 > 0);
+  // benchFieldMul throws when the two chains end on different values; the timings themselves
+  // may read 0 at this length (the clock's resolution), so only their form is checked.
+  const ns = prover.benchFieldMul(1 << 12);
+  assert.equal(ns.length, 2);
+  assert.ok([...ns].every((t) => Number.isFinite(t) && t >= 0), `${ns}`);
 });

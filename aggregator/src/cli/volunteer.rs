@@ -2,7 +2,8 @@
 //! fetches the proving key (once, cached by its SHA-256) and the batch witness, proves it while
 //! sending heartbeats, submits, and goes on to the next job. Proofs come from the batch prover
 //! of `zkagg-web-prover` (the circuit's matrices built once per key, then witness-only
-//! synthesis): 1.6x faster than arkworks' prover on the default batch (docs/BENCHMARKS.md).
+//! synthesis): about 1.5x faster than arkworks' prover on the default batch (1.47-1.65x in four
+//! runs, docs/BENCHMARKS.md).
 //!
 //! Nothing the service sends is trusted blindly: every artifact must hash to its name, and the
 //! proving key's verifying key must have the `vk_hash` the lease announces, so a proof is only
