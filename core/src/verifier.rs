@@ -3,26 +3,28 @@
 //! The check is the Groth16 pairing equation
 //! `e(A, B) = e(alpha, beta) * e(L, gamma) * e(C, delta)` with `L = IC[0] + sum_i x_i * IC[i+1]`,
 //! evaluated as one multi-Miller loop `e(A, B) * e(-L, gamma) * e(-C, delta) = e(alpha, beta)`
-//! and one final exponentiation (ark-groth16 precomputes `e(alpha, beta)` and the G2 lines of
-//! `-gamma` and `-delta` in the prepared key). Points reaching this module were validated when
-//! parsed (on the curve, G2 in the subgroup); the input count is checked here because ark-groth16
-//! silently ignores surplus inputs.
+//! and one final exponentiation (the prepared key holds `e(alpha, beta)` and the G2 lines of
+//! `-gamma` and `-delta`: [`GrothPairing`]), on the build's pairing engine
+//! ([`DefaultEngine`]: arkworks natively, the 29-bit-limb field in wasm). Points reaching this
+//! module were validated when parsed (on the curve, G2 in the subgroup); the input count is
+//! checked here, so surplus or missing inputs are an error, not a silently different statement.
 //!
 //! A prepared key also holds the window bases of its input points ([`InputWindows`]): the
 //! `IC[i]` are fixed, so their doublings are done once and `L` costs 64 mixed additions per
 //! input (plus 30 for the whole sum) instead of a 254-bit scalar multiplication each. The
 //! equation checked is unchanged; only how `L` is computed differs.
 
+use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
 use ark_ec::{AdditiveGroup, CurveGroup};
 use ark_ff::PrimeField;
-use ark_groth16::{Groth16, PreparedVerifyingKey};
 
 use crate::formats::{check_input_count, num_public_inputs};
+use crate::pairing::{DefaultEngine, GrothPairing, PairingEngine};
 use crate::vk_hash::vk_hash;
-use crate::{Curve, Error, Fr, Proof, Result, VerifyingKey};
+use crate::{Error, Fr, Proof, Result, VerifyingKey};
 
-type G1Affine = ark_bn254::G1Affine;
-type G1Projective = ark_bn254::G1Projective;
+/// G1 on the build's pairing engine: where `L` is formed, so it goes to the pairing as is.
+type EngineG1 = <DefaultEngine as PairingEngine>::G1;
 
 /// Bits per window of the input scalars.
 const WINDOW_BITS: usize = 4;
@@ -45,17 +47,28 @@ pub const MAX_WINDOWED_INPUTS: usize = 1024;
 /// down). The result is the same group element as the scalar multiplications, so `L` and the
 /// pairing equation are unchanged. Preparing costs about one scalar multiplication per input
 /// (its 252 doublings), so it pays for itself from the second verification on.
-#[derive(Clone, Debug)]
-pub struct InputWindows {
-    bases: Vec<G1Affine>,
+///
+/// Generic over the curve model so that the bases live on the pairing engine's G1
+/// ([`crate::pairing::PairingEngine::G1`]): arkworks' natively, the 29-bit-limb field in wasm.
+#[derive(Clone)]
+pub struct InputWindows<C: SWCurveConfig<ScalarField = Fr>> {
+    bases: Vec<Affine<C>>,
 }
 
-impl InputWindows {
+impl<C: SWCurveConfig<ScalarField = Fr>> core::fmt::Debug for InputWindows<C> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("InputWindows")
+            .field("inputs", &(self.bases.len() / WINDOWS))
+            .finish()
+    }
+}
+
+impl<C: SWCurveConfig<ScalarField = Fr>> InputWindows<C> {
     /// The window bases of `points` (`IC[1..]`).
-    pub fn new(points: &[G1Affine]) -> Self {
+    pub fn new(points: &[Affine<C>]) -> Self {
         let mut projective = Vec::with_capacity(points.len() * WINDOWS);
         for point in points {
-            let mut base = G1Projective::from(*point);
+            let mut base = Projective::<C>::from(*point);
             for _ in 0..WINDOWS {
                 projective.push(base);
                 for _ in 0..WINDOW_BITS {
@@ -64,13 +77,13 @@ impl InputWindows {
             }
         }
         Self {
-            bases: G1Projective::normalize_batch(&projective),
+            bases: Projective::<C>::normalize_batch(&projective),
         }
     }
 
     /// `sum_i inputs[i] * IC[i+1]` (the caller checked the input count).
-    pub fn combine(&self, inputs: &[Fr]) -> G1Projective {
-        let mut buckets = [G1Projective::default(); MAX_DIGIT];
+    pub fn combine(&self, inputs: &[Fr]) -> Projective<C> {
+        let mut buckets = [Projective::<C>::default(); MAX_DIGIT];
         for (x, bases) in inputs.iter().zip(self.bases.chunks_exact(WINDOWS)) {
             let limbs = x.into_bigint().0;
             for (k, base) in bases.iter().enumerate() {
@@ -81,7 +94,7 @@ impl InputWindows {
                 }
             }
         }
-        let (mut running, mut sum) = (G1Projective::default(), G1Projective::default());
+        let (mut running, mut sum) = (Projective::<C>::default(), Projective::<C>::default());
         for bucket in buckets.iter().rev() {
             running += bucket;
             sum += running;
@@ -93,8 +106,11 @@ impl InputWindows {
 /// A verifying key prepared once for many verifications.
 #[derive(Clone, Debug)]
 pub struct PreparedVerifier {
-    prepared: PreparedVerifyingKey<Curve>,
-    windows: Option<InputWindows>,
+    vk: VerifyingKey,
+    pairing: GrothPairing<DefaultEngine>,
+    /// `IC[0..]` on the engine's G1.
+    ic: Vec<Affine<EngineG1>>,
+    windows: Option<InputWindows<EngineG1>>,
     vk_hash: [u8; 32],
 }
 
@@ -103,7 +119,7 @@ impl PreparedVerifier {
     /// window bases of its input points (up to [`MAX_WINDOWED_INPUTS`] inputs).
     pub fn new(vk: &VerifyingKey) -> Result<Self> {
         let mut verifier = Self::one_shot(vk)?;
-        let inputs = &vk.gamma_abc_g1[1..];
+        let inputs = &verifier.ic[1..];
         if !inputs.is_empty() && inputs.len() <= MAX_WINDOWED_INPUTS {
             verifier.windows = Some(InputWindows::new(inputs));
         }
@@ -117,7 +133,9 @@ impl PreparedVerifier {
             return Err(Error::shape("IC", "must hold at least one point (IC[0])"));
         }
         Ok(Self {
-            prepared: ark_groth16::prepare_verifying_key(vk),
+            vk: vk.clone(),
+            pairing: GrothPairing::new(vk),
+            ic: vk.gamma_abc_g1.iter().map(DefaultEngine::g1).collect(),
             windows: None,
             vk_hash: vk_hash(vk),
         })
@@ -125,12 +143,12 @@ impl PreparedVerifier {
 
     /// The key this verifier checks against.
     pub fn verifying_key(&self) -> &VerifyingKey {
-        &self.prepared.vk
+        &self.vk
     }
 
     /// Number of public inputs the key expects.
     pub fn num_public_inputs(&self) -> usize {
-        num_public_inputs(&self.prepared.vk)
+        num_public_inputs(&self.vk)
     }
 
     /// The key's [`crate::vk_hash`].
@@ -138,10 +156,11 @@ impl PreparedVerifier {
         self.vk_hash
     }
 
-    /// `L = IC[0] + sum_i inputs[i] * IC[i+1]`, from the window bases when there are some,
-    /// else one scalar multiplication per input (the caller checked the input count).
-    pub fn input_point(&self, inputs: &[Fr]) -> G1Projective {
-        let ic = &self.prepared.vk.gamma_abc_g1;
+    /// `L = IC[0] + sum_i inputs[i] * IC[i+1]` on the engine's G1, from the window bases when
+    /// there are some, else one scalar multiplication per input (the caller checked the input
+    /// count).
+    pub fn input_point(&self, inputs: &[Fr]) -> Projective<EngineG1> {
+        let ic = &self.ic;
         let sum = match &self.windows {
             Some(windows) => windows.combine(inputs),
             // One scalar multiplication per input (as ark-groth16 does): an MSM would be
@@ -154,13 +173,8 @@ impl PreparedVerifier {
     /// `Ok(true)` iff the proof is valid for `inputs`; `Ok(false)` for a well-formed but invalid
     /// proof; `Err` when the input count does not match the key.
     pub fn verify(&self, proof: &Proof, inputs: &[Fr]) -> Result<bool> {
-        check_input_count(&self.prepared.vk, inputs)?;
-        Groth16::<Curve>::verify_proof_with_prepared_inputs(
-            &self.prepared,
-            proof,
-            &self.input_point(inputs),
-        )
-        .map_err(|e| Error::ProvingSystem(e.to_string()))
+        check_input_count(&self.vk, inputs)?;
+        Ok(self.pairing.check(proof, &self.input_point(inputs)))
     }
 }
 
@@ -176,6 +190,10 @@ mod tests {
     use rand::SeedableRng;
 
     use super::*;
+    use crate::pairing::Limbs29;
+
+    type G1Affine = ark_bn254::G1Affine;
+    type G1Projective = ark_bn254::G1Projective;
 
     /// The window bases give exactly the scalar multiples, on random inputs and the edge
     /// values 0, 1, 2, 16, 2^64 - 1, r - 1, r - 2 and one with every digit 15 below 2^248.
@@ -185,6 +203,9 @@ mod tests {
         let bases: Vec<G1Affine> = (0..5)
             .map(|_| G1Projective::rand(&mut rng).into_affine())
             .collect();
+        // The same bases on the 29-bit-limb G1 (the wasm verifier's), checked against these.
+        let bases29: Vec<_> = bases.iter().map(Limbs29::g1).collect();
+        let windows29 = InputWindows::new(&bases29);
         let windows = InputWindows::new(&bases);
         let minus_one = -Fr::ONE;
         let all_fifteen = Fr::from_le_bytes_mod_order(&[0xff; 31]);
@@ -210,6 +231,11 @@ mod tests {
         for inputs in cases {
             let want: G1Projective = bases.iter().zip(&inputs).map(|(b, x)| *b * x).sum();
             assert_eq!(windows.combine(&inputs), want, "{inputs:?}");
+            assert_eq!(
+                windows29.combine(&inputs).into_affine(),
+                Limbs29::g1(&want.into_affine()),
+                "{inputs:?} on the 29-bit-limb G1"
+            );
             // Fewer inputs than bases use the first windows only.
             let want_two: G1Projective = bases[..2].iter().zip(&inputs).map(|(b, x)| *b * x).sum();
             assert_eq!(windows.combine(&inputs[..2]), want_two);

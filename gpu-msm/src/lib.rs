@@ -33,7 +33,7 @@
 pub mod check;
 pub mod cpu;
 pub mod formulas;
-pub mod fq29;
+pub use zkagg_field29::fq29;
 pub mod gpu;
 pub mod plan;
 pub mod repr;

@@ -631,15 +631,18 @@ fn random_msm(n: usize, kind: &str, seed: u64) -> (Vec<G1Affine>, Vec<BigInt<4>>
     (bases, scalars)
 }
 
-/// Test hook: the 29-bit-limb coordinates the wasm MSM computes in, checked against arkworks
-/// in this build (edge values and `randoms` random ones; see
-/// `zkagg_gpu_msm::cpu::coordinates_agree_with_arkworks`). Returns the number of comparisons;
-/// a mismatch is an error naming the operation and its operands.
+/// Test hook: the 29-bit-limb field checked against arkworks in this build, edge values and
+/// `randoms` random ones: `[msm, pairing]`, the number of comparisons of the MSM's coordinates
+/// (`zkagg_gpu_msm::cpu::coordinates_agree_with_arkworks`) and of the arkworks field backend
+/// the wasm verifier's pairing runs on (`zkagg_field29::self_check`). A mismatch is an error
+/// naming the operation and its operands.
 #[wasm_bindgen(js_name = fieldSelfTest)]
-pub fn field_self_test(randoms: u32) -> Result<u32, JsError> {
-    zkagg_gpu_msm::cpu::coordinates_agree_with_arkworks(randoms as usize)
-        .map(|n| n as u32)
-        .map_err(|e| JsError::new(&format!("29-bit field differs from arkworks: {e}")))
+pub fn field_self_test(randoms: u32) -> Result<Vec<u32>, JsError> {
+    let msm = zkagg_gpu_msm::cpu::coordinates_agree_with_arkworks(randoms as usize)
+        .map_err(|e| JsError::new(&format!("29-bit field differs from arkworks: {e}")))?;
+    let pairing = zkagg_field29::self_check::backend_agrees_with_arkworks(randoms as usize)
+        .map_err(|e| JsError::new(&format!("29-bit field backend differs from arkworks: {e}")))?;
+    Ok(vec![msm as u32, pairing as u32])
 }
 
 /// Benchmark hook: nanoseconds per base-field multiplication in this build, arkworks' vs the

@@ -33,14 +33,14 @@ pub mod encoding;
 mod tests;
 
 use ark_bn254::{Fq, G1Affine, G1Projective, G2Affine};
-use ark_ec::pairing::Pairing;
 use ark_ec::{AffineRepr, CurveGroup};
-use ark_ff::{PrimeField, Zero};
+use ark_ff::PrimeField;
 use sha2::Sha256;
 use sha3::{Digest, Keccak256};
 
 use crate::formats::calldata::{field_to_word, Word};
-use crate::{Curve, Error, Fr, Result};
+use crate::pairing::{product_is_one, DefaultEngine};
+use crate::{Error, Fr, Result};
 
 /// The verifying key of a Groth16 key with a committed input block (no statement constant).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -351,7 +351,7 @@ pub fn verify_committed(
         (*d * (-rho)).into_affine(),
     ];
     let g2 = [proof.b, vk.beta2, vk.gamma2, vk.delta2, vk.k_gamma2];
-    Ok(Curve::multi_pairing(g1, g2).is_zero())
+    Ok(product_is_one::<DefaultEngine>(&g1, &g2))
 }
 
 /// Verify an aggregate proof: `D = C_N + alpha C_f`, `P` = [`statement_digest`], then

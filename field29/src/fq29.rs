@@ -13,14 +13,14 @@
 //! equality. Conversions to and from arkworks' representation cost one product each.
 
 use ark_bn254::{Fq, Fq2, FqConfig};
-use ark_ff::{BigInt, Field, MontConfig, PrimeField};
+use ark_ff::{BigInt, MontConfig};
 
-const LIMBS: usize = 9;
-const BITS: u32 = 29;
-const MASK: u32 = (1 << BITS) - 1;
+pub(crate) const LIMBS: usize = 9;
+pub(crate) const BITS: u32 = 29;
+pub(crate) const MASK: u32 = (1 << BITS) - 1;
 
 /// `p` in 29-bit limbs, little endian.
-const P: [u32; LIMBS] = to_limbs(&<FqConfig as MontConfig<4>>::MODULUS.0);
+pub(crate) const P: [u32; LIMBS] = to_limbs(&<FqConfig as MontConfig<4>>::MODULUS.0);
 /// `-p^{-1} mod 2^29` (arkworks' `-p^{-1} mod 2^64`, reduced).
 const MU: u64 = <FqConfig as MontConfig<4>>::INV & MASK as u64;
 
@@ -60,20 +60,140 @@ fn from_limbs(l: &[u32; LIMBS]) -> [u64; 4] {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct Fq29(pub [u32; LIMBS]);
 
-/// `2^266 mod p` and `2^256 mod p` as plain integers in limbs: the conversion factors of
-/// [`Fq29::from_ark`] and [`Fq29::to_ark`].
-fn conversion_constants() -> &'static ([u32; LIMBS], [u32; LIMBS]) {
-    static C: std::sync::OnceLock<([u32; LIMBS], [u32; LIMBS])> = std::sync::OnceLock::new();
-    C.get_or_init(|| {
-        let two = Fq::from(2u64);
-        let to = two.pow([266u64]).into_bigint().0;
-        let back = two.pow([256u64]).into_bigint().0;
-        (to_limbs(&to), to_limbs(&back))
-    })
+/// `x 2^k mod p` for a canonical `x` (below `p < 2^254`), by `k` modular doublings: every
+/// intermediate `2x` stays below `2p < 2^255`, so it fits four words. `const`, so that
+/// arkworks' constants convert at compile time.
+const fn shl_mod(x: [u64; 4], k: u32) -> [u64; 4] {
+    let p = <FqConfig as MontConfig<4>>::MODULUS.0;
+    let mut v = x;
+    let mut round = 0;
+    while round < k {
+        // v = 2v (no carry out of the top word: v < 2^254).
+        let mut i = 3;
+        while i > 0 {
+            v[i] = (v[i] << 1) | (v[i - 1] >> 63);
+            i -= 1;
+        }
+        v[0] <<= 1;
+        // v >= p ? v - p : v, comparing from the top word.
+        let mut geq = true;
+        let mut j = 4;
+        while j > 0 {
+            j -= 1;
+            if v[j] != p[j] {
+                geq = v[j] > p[j];
+                break;
+            }
+        }
+        if geq {
+            let mut borrow = 0u64;
+            let mut w = 0;
+            while w < 4 {
+                let (d, b1) = v[w].overflowing_sub(p[w]);
+                let (d, b2) = d.overflowing_sub(borrow);
+                v[w] = d;
+                borrow = (b1 | b2) as u64;
+                w += 1;
+            }
+        }
+        round += 1;
+    }
+    v
+}
+
+/// `2^256 mod p` (arkworks' Montgomery radix, as a plain integer).
+const R256: [u64; 4] = <FqConfig as MontConfig<4>>::R.0;
+/// `2^266 mod p` in limbs: `mont(x 2^256, 2^266) = x 2^261`, the factor of [`Fq29::from_ark`].
+const TO_29: [u32; LIMBS] = to_limbs(&shl_mod(R256, 10));
+/// `2^256 mod p` in limbs: `mont(x 2^261, 2^256) = x 2^256`, the factor of [`Fq29::to_ark`].
+const TO_ARK: [u32; LIMBS] = to_limbs(&R256);
+
+/// The nine Montgomery rounds of `a b 2^-261` on limbs below `2^29` held in `u64`s: the
+/// columns `t` of `(a b + M p) / 2^261`, carries not yet resolved ([`Fq29::mul`] explains the
+/// bounds and why the rounds are spelled out).
+#[inline(always)]
+pub(crate) fn product_columns(a: &[u64; LIMBS], b: &[u64; LIMBS]) -> [u64; LIMBS] {
+    let p = P.map(u64::from);
+    let mut t = [0u64; LIMBS];
+    macro_rules! round {
+        ($i:expr) => {{
+            let bi = b[$i];
+            let t0 = t[0] + a[0] * bi;
+            let m = ((t0 & u64::from(MASK)) * MU) & u64::from(MASK);
+            let carry = (t0 + m * p[0]) >> BITS;
+            for j in 1..LIMBS {
+                t[j - 1] = t[j] + a[j] * bi + m * p[j];
+            }
+            // Column 8 only ever received `a_8 b_i + m p_8`, now moved down: it restarts at 0
+            // (and reads as 0 in the next round's `j = 8` term).
+            t[LIMBS - 1] = 0;
+            t[0] += carry;
+        }};
+    }
+    round!(0);
+    round!(1);
+    round!(2);
+    round!(3);
+    round!(4);
+    round!(5);
+    round!(6);
+    round!(7);
+    round!(8);
+    t
+}
+
+/// The columns of `(a0 b0 + a1 b1) 2^-261` with one reduction ([`Fq29::sum_of_two_products`]
+/// gives the bounds).
+#[inline(always)]
+pub(crate) fn two_product_columns(
+    a0: &[u64; LIMBS],
+    a1: &[u64; LIMBS],
+    b0: &[u64; LIMBS],
+    b1: &[u64; LIMBS],
+) -> [u64; LIMBS] {
+    let p = P.map(u64::from);
+    let mut t = [0u64; LIMBS];
+    macro_rules! round {
+        ($i:expr) => {{
+            let (x, y) = (b0[$i], b1[$i]);
+            let t0 = t[0] + a0[0] * x + a1[0] * y;
+            let m = ((t0 & u64::from(MASK)) * MU) & u64::from(MASK);
+            let carry = (t0 + m * p[0]) >> BITS;
+            for j in 1..LIMBS {
+                t[j - 1] = t[j] + a0[j] * x + a1[j] * y + m * p[j];
+            }
+            t[LIMBS - 1] = 0;
+            t[0] += carry;
+        }};
+    }
+    round!(0);
+    round!(1);
+    round!(2);
+    round!(3);
+    round!(4);
+    round!(5);
+    round!(6);
+    round!(7);
+    round!(8);
+    t
+}
+
+/// Resolve the columns' carries into limbs below `2^29` (same value, below `2p`).
+#[inline(always)]
+pub(crate) fn carry_columns(t: &[u64; LIMBS]) -> [u64; LIMBS] {
+    let mut r = [0u64; LIMBS];
+    let mut carry = 0u64;
+    for j in 0..LIMBS {
+        let s = t[j] + carry;
+        r[j] = s & u64::from(MASK);
+        carry = s >> BITS;
+    }
+    r
 }
 
 impl Fq29 {
     pub const ZERO: Fq29 = Fq29([0; LIMBS]);
+    pub const ONE: Fq29 = Fq29::from_ark_const(<Fq as ark_ff::Field>::ONE);
 
     /// The Montgomery product `a b 2^-261 mod p` (inputs canonical; output canonical).
     ///
@@ -93,34 +213,29 @@ impl Fq29 {
     /// inversion) 1.25x.
     #[inline]
     pub fn mul(&self, other: &Fq29) -> Fq29 {
-        let a = self.0.map(u64::from);
-        let b = &other.0;
-        let p = P.map(u64::from);
-        let mut t = [0u64; LIMBS];
-        macro_rules! round {
-            ($i:expr) => {{
-                let bi = u64::from(b[$i]);
-                let t0 = t[0] + a[0] * bi;
-                let m = ((t0 & u64::from(MASK)) * MU) & u64::from(MASK);
-                let carry = (t0 + m * p[0]) >> BITS;
-                for j in 1..LIMBS {
-                    t[j - 1] = t[j] + a[j] * bi + m * p[j];
-                }
-                // Column 8 only ever received `a_8 b_i + m p_8`, now moved down: it restarts at 0
-                // (and reads as 0 in the next round's `j = 8` term).
-                t[LIMBS - 1] = 0;
-                t[0] += carry;
-            }};
-        }
-        round!(0);
-        round!(1);
-        round!(2);
-        round!(3);
-        round!(4);
-        round!(5);
-        round!(6);
-        round!(7);
-        round!(8);
+        let t = product_columns(&self.0.map(u64::from), &other.0.map(u64::from));
+        Fq29::normalize(&t)
+    }
+
+    /// `(a_0 b_0 + a_1 b_1) 2^-261 mod p` with **one** Montgomery reduction: both products
+    /// go into the same columns in each round, then `m p` as in [`Fq29::mul`]. This is the
+    /// product arkworks' `Fp2` multiplication asks for (`sum_of_products` of two terms), so an
+    /// `Fq2` product costs two reductions instead of four.
+    ///
+    /// Bounds: a column position now receives at most 9 products from each of the two terms
+    /// and 9 from `m p`, `27 (2^29 - 1)^2 < 2^63`, so the `u64` columns still need no carries;
+    /// the result is `(a_0 b_0 + a_1 b_1 + M p) / R < (2 p^2 + R p) / R < 2p` (as `2p < R`),
+    /// so one conditional subtraction makes it canonical.
+    #[inline]
+    pub fn sum_of_two_products(a: [&Fq29; 2], b: [&Fq29; 2]) -> Fq29 {
+        let wide = |x: &Fq29| x.0.map(u64::from);
+        let t = two_product_columns(&wide(a[0]), &wide(a[1]), &wide(b[0]), &wide(b[1]));
+        Fq29::normalize(&t)
+    }
+
+    /// Resolve the columns' carries into canonical limbs (the value is below `2p`).
+    #[inline(always)]
+    fn normalize(t: &[u64; LIMBS]) -> Fq29 {
         let mut r = [0u32; LIMBS];
         let mut carry = 0u64;
         for j in 0..LIMBS {
@@ -205,18 +320,22 @@ impl Fq29 {
 
     /// From arkworks: its limbs hold `x 2^256`, and `mont(x 2^256, 2^266 mod p) = x 2^261`.
     pub fn from_ark(x: &Fq) -> Fq29 {
-        let k = &conversion_constants().0;
-        Fq29(to_limbs(&(x.0).0)).mul(&Fq29(*k))
+        Fq29(to_limbs(&(x.0).0)).mul(&Fq29(TO_29))
+    }
+
+    /// [`Fq29::from_ark`] at compile time, for constants: arkworks' limbs hold `x 2^256`, and
+    /// five modular doublings make them `x 2^261`.
+    pub const fn from_ark_const(x: Fq) -> Fq29 {
+        Fq29(to_limbs(&shl_mod((x.0).0, 5)))
     }
 
     /// To arkworks: `mont(x 2^261, 2^256 mod p) = x 2^256`, arkworks' stored form.
     pub fn to_ark(&self) -> Fq {
-        let k = &conversion_constants().1;
-        Fq::new_unchecked(BigInt(from_limbs(&self.mul(&Fq29(*k)).0)))
+        Fq::new_unchecked(BigInt(from_limbs(&self.mul(&Fq29(TO_ARK)).0)))
     }
 
     pub fn one() -> Fq29 {
-        Fq29::from_ark(&Fq::ONE)
+        Fq29::ONE
     }
 }
 
@@ -295,7 +414,7 @@ impl Fq2x29 {
 mod tests {
     use super::*;
     use ark_ec::AdditiveGroup;
-    use ark_ff::{UniformRand, Zero};
+    use ark_ff::{Field, UniformRand, Zero};
     use rand::SeedableRng;
 
     fn edge() -> Vec<Fq> {
@@ -320,6 +439,7 @@ mod tests {
         for x in edge() {
             assert_eq!(Fq29::from_ark(&x).to_ark(), x);
             assert!(Fq29::from_ark(&x).0.iter().all(|&l| l <= MASK));
+            assert_eq!(Fq29::from_ark_const(x), Fq29::from_ark(&x));
         }
     }
 
@@ -333,6 +453,13 @@ mod tests {
                 let (x, y) = (Fq29::from_ark(a), Fq29::from_ark(b));
                 assert_eq!(x.mul(&y).to_ark(), *a * b, "{a} * {b}");
                 assert_eq!(x.add(&y).to_ark(), *a + b, "{a} + {b}");
+                let (c, d) = (*b - a, a.square());
+                let (z, w) = (Fq29::from_ark(&c), Fq29::from_ark(&d));
+                assert_eq!(
+                    Fq29::sum_of_two_products([&x, &y], [&z, &w]),
+                    Fq29::from_ark(&(*a * c + *b * d)),
+                    "{a} {c} + {b} {d}"
+                );
                 assert_eq!(x.sub(&y).to_ark(), *a - b, "{a} - {b}");
                 // Canonical: equal values have equal limbs.
                 assert_eq!(x.mul(&y), Fq29::from_ark(&(*a * b)));
@@ -345,6 +472,12 @@ mod tests {
             assert_eq!(x.is_zero(), a.is_zero());
         }
         assert_eq!(Fq29::one().to_ark(), Fq::ONE);
+        // The largest columns: every limb of all four operands from p - 1.
+        let m1 = Fq29::from_ark(&-Fq::ONE);
+        assert_eq!(
+            Fq29::sum_of_two_products([&m1, &m1], [&m1, &m1]),
+            Fq29::from_ark(&Fq::from(2u64))
+        );
         for _ in 0..2000 {
             let (a, b) = (Fq2::rand(&mut rng), Fq2::rand(&mut rng));
             let (x, y) = (Fq2x29::from_ark(&a), Fq2x29::from_ark(&b));

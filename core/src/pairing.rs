@@ -1,0 +1,127 @@
+//! Where the verifiers' pairings run: arkworks' BN254 natively, BN254 on 29-bit limbs in wasm.
+//!
+//! Both engines are arkworks' generic BN pairing (`ark_ec::bn`); they differ only in the base
+//! field's representation. Natively arkworks' four 64-bit limbs are fastest. In wasm there is
+//! no 64x64 -> 128-bit product and arkworks' field product emulates each wide product with
+//! four narrow ones; [`zkagg_field29`] keeps nine 29-bit limbs whose products sum in 64-bit
+//! columns without carries. [`DefaultEngine`] picks by target; the tests run both natively and
+//! check that they agree (and `zkagg_field29`'s tests check its pairing value for value).
+//!
+//! Points cross as arkworks points that their parser validated (on the curve, in the
+//! subgroup); the conversions change representation only.
+
+use ark_ec::pairing::Pairing;
+use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
+use ark_ec::CurveGroup;
+use ark_ff::One;
+
+use crate::{Fr, Proof, VerifyingKey};
+
+type G1Affine = ark_bn254::G1Affine;
+type G2Affine = ark_bn254::G2Affine;
+
+/// A BN254 pairing implementation, its G1 (where a verifier also forms `L`), and the map of
+/// arkworks points into it.
+pub trait PairingEngine: Clone + core::fmt::Debug {
+    type E: Pairing;
+    /// G1 on this engine's base field.
+    type G1: SWCurveConfig<ScalarField = Fr>;
+    fn g1(point: &G1Affine) -> Affine<Self::G1>;
+    fn g2(point: &G2Affine) -> <Self::E as Pairing>::G2Affine;
+    /// A G1 point of this engine as the pairing's left argument.
+    fn g1_prepared(point: Affine<Self::G1>) -> <Self::E as Pairing>::G1Prepared;
+}
+
+/// arkworks' `ark_bn254::Bn254` (points pass through unchanged).
+#[derive(Clone, Copy, Debug)]
+pub struct Arkworks;
+
+impl PairingEngine for Arkworks {
+    type E = ark_bn254::Bn254;
+    type G1 = ark_bn254::g1::Config;
+    fn g1(point: &G1Affine) -> G1Affine {
+        *point
+    }
+    fn g2(point: &G2Affine) -> G2Affine {
+        *point
+    }
+    fn g1_prepared(point: G1Affine) -> <Self::E as Pairing>::G1Prepared {
+        point.into()
+    }
+}
+
+/// `zkagg_field29::bn::Bn254`: the same pairing on the 29-bit-limb base field.
+#[derive(Clone, Copy, Debug)]
+pub struct Limbs29;
+
+impl PairingEngine for Limbs29 {
+    type E = zkagg_field29::bn::Bn254;
+    type G1 = zkagg_field29::bn::G1Config;
+    fn g1(point: &G1Affine) -> zkagg_field29::bn::G1Affine {
+        zkagg_field29::bn::g1_from_ark(point)
+    }
+    fn g2(point: &G2Affine) -> zkagg_field29::bn::G2Affine {
+        zkagg_field29::bn::g2_from_ark(point)
+    }
+    fn g1_prepared(point: zkagg_field29::bn::G1Affine) -> <Self::E as Pairing>::G1Prepared {
+        point.into()
+    }
+}
+
+/// The engine of this build: [`Limbs29`] in wasm, [`Arkworks`] elsewhere.
+#[cfg(target_arch = "wasm32")]
+pub type DefaultEngine = Limbs29;
+/// The engine of this build: [`Limbs29`] in wasm, [`Arkworks`] elsewhere.
+#[cfg(not(target_arch = "wasm32"))]
+pub type DefaultEngine = Arkworks;
+
+type Target<B> = <<B as PairingEngine>::E as Pairing>::TargetField;
+type Prepared2<B> = <<B as PairingEngine>::E as Pairing>::G2Prepared;
+
+/// `prod_i e(g1[i], g2[i]) = 1`: one multi-Miller loop and one final exponentiation.
+pub fn product_is_one<B: PairingEngine>(g1: &[G1Affine], g2: &[G2Affine]) -> bool {
+    let left = g1.iter().map(|p| B::g1_prepared(B::g1(p)));
+    let right = g2.iter().map(B::g2);
+    B::E::multi_pairing(left, right).0.is_one()
+}
+
+/// A Groth16 key's fixed pairing data: `e(alpha, beta)` and the Miller-loop line coefficients
+/// of `-gamma` and `-delta`.
+#[derive(Clone, Debug)]
+pub struct GrothPairing<B: PairingEngine> {
+    alpha_beta: Target<B>,
+    neg_gamma: Prepared2<B>,
+    neg_delta: Prepared2<B>,
+}
+
+impl<B: PairingEngine> GrothPairing<B> {
+    /// Prepare `vk` (one pairing and two line computations).
+    pub fn new(vk: &VerifyingKey) -> Self {
+        Self {
+            alpha_beta: B::E::multi_pairing(
+                [B::g1_prepared(B::g1(&vk.alpha_g1))],
+                [B::g2(&vk.beta_g2)],
+            )
+            .0,
+            neg_gamma: B::g2(&-vk.gamma_g2).into(),
+            neg_delta: B::g2(&-vk.delta_g2).into(),
+        }
+    }
+
+    /// The Groth16 equation `e(A, B) e(L, -gamma) e(C, -delta) = e(alpha, beta)`, with
+    /// `L = IC[0] + sum_i x_i IC[i+1]` formed by the caller on this engine's G1.
+    pub fn check(&self, proof: &Proof, l: &Projective<B::G1>) -> bool {
+        let left = [
+            B::g1_prepared(B::g1(&proof.a)),
+            B::g1_prepared(l.into_affine()),
+            B::g1_prepared(B::g1(&proof.c)),
+        ];
+        let right: [Prepared2<B>; 3] = [
+            B::g2(&proof.b).into(),
+            self.neg_gamma.clone(),
+            self.neg_delta.clone(),
+        ];
+        let looped = B::E::multi_miller_loop(left, right);
+        B::E::final_exponentiation(looped).is_some_and(|value| value.0 == self.alpha_beta)
+    }
+}

@@ -1,0 +1,20 @@
+//! BN254's base field on nine 29-bit limbs, for wasm.
+//!
+//! wasm32 multiplies 64-bit integers natively but has no 64x64 -> 128-bit product, so
+//! arkworks' four-word Montgomery product emulates each wide product with four narrow ones.
+//! [`fq29`] keeps an element in nine 29-bit limbs whose products sum in 64-bit columns without
+//! carries; it is the coordinate field of the web prover's CPU MSM. [`backend`] makes it an
+//! arkworks `PrimeField`, and [`bn`] instantiates arkworks' BN254 towers, curves and pairing on
+//! it: the wasm verifier's pairing. Native builds keep arkworks' own field (its 64-bit product
+//! is faster there); both compute the same values, which the tests check.
+
+#![cfg_attr(not(test), no_std)]
+
+extern crate alloc;
+
+pub mod backend;
+pub mod bn;
+pub mod fq29;
+pub mod self_check;
+
+pub use fq29::{Fq29, Fq2x29};

@@ -1,0 +1,175 @@
+//! The backend checked against arkworks in whatever build runs it: the web prover exports it
+//! (`fieldSelfTest`), so the wasm code generation of these sums, differences and products is
+//! compared value for value in Node and Chromium, not only natively.
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use ark_ec::pairing::Pairing;
+use ark_ec::{AffineRepr, CurveGroup, PrimeGroup};
+use ark_ff::{AdditiveGroup, BigInt, CyclotomicMultSubgroup, Field, One, PrimeField, UniformRand};
+
+use crate::backend::{fq_from_ark, fq_to_ark, Fq};
+use crate::bn::{self, fq12_from_ark, fq12_to_ark, fq2_from_ark};
+
+type ArkFq = ark_bn254::Fq;
+
+/// Compare the backend's `Fq` (products, sums of two and three products, squares, sums,
+/// differences, negations, doublings, inverses, integer views, the rejection of integers not
+/// below `p`), its `Fq2` and `Fq12` (products, squares, inverses, Frobenius maps, cyclotomic
+/// squares) with arkworks' on the edge values 0, 1, 2, p - 1, p - 2, 1/2, -1/2, 2^253,
+/// 2^64 - 1 and `randoms` random values, and check the pairing's bilinearity
+/// (`e(aP, bQ) e(-abP, Q) = 1`, `e(P, Q) != 1`). Returns the number of comparisons; the first
+/// mismatch is an error naming the operation and its operands.
+pub fn backend_agrees_with_arkworks(randoms: usize) -> Result<usize, String> {
+    let mut rng = ark_std::test_rng();
+    let two = ArkFq::from(2u64);
+    let half = two.inverse().unwrap_or(ArkFq::ONE);
+    let mut values: Vec<ArkFq> = alloc::vec![
+        ArkFq::ZERO,
+        ArkFq::ONE,
+        two,
+        -ArkFq::ONE,
+        -two,
+        half,
+        -half,
+        two.pow([253u64]),
+        ArkFq::from(u64::MAX),
+    ];
+    values.extend((0..randoms).map(|_| ArkFq::rand(&mut rng)));
+    let mut count = 0usize;
+    let mut same = |ok: bool, what: &dyn Fn() -> String| {
+        count += 1;
+        if ok {
+            Ok(())
+        } else {
+            Err(what())
+        }
+    };
+    let back = |x: Fq| fq_to_ark(&x);
+    for (i, a) in values.iter().enumerate() {
+        let x = fq_from_ark(a);
+        same(back(x) == *a, &|| format!("round trip of {a}"))?;
+        same(back(x.square()) == a.square(), &|| format!("{a}^2"))?;
+        same(back(-x) == -*a, &|| format!("-{a}"))?;
+        same(back(x.double()) == a.double(), &|| format!("2 * {a}"))?;
+        same(
+            back(x.inverse().unwrap_or(Fq::ZERO)) == a.inverse().unwrap_or(ArkFq::ZERO),
+            &|| format!("1 / {a}"),
+        )?;
+        same(
+            x.into_bigint().0[..4] == a.into_bigint().0[..] && x.into_bigint().0[4] == 0,
+            &|| format!("integer of {a}"),
+        )?;
+        // Pair each value with a few others, edge values with each other.
+        for b in values.iter().skip(i % 7).step_by(7) {
+            let y = fq_from_ark(b);
+            same(back(x * y) == *a * b, &|| format!("{a} * {b}"))?;
+            same(x * y == fq_from_ark(&(*a * b)), &|| {
+                format!("limbs of {a} * {b}")
+            })?;
+            same(back(x + y) == *a + b, &|| format!("{a} + {b}"))?;
+            same(back(x - y) == *a - b, &|| format!("{a} - {b}"))?;
+            same(x - y == fq_from_ark(&(*a - b)), &|| {
+                format!("limbs of {a} - {b}")
+            })?;
+            let two_terms = Fq::sum_of_products(&[x, y], &[y, -x]);
+            same(back(two_terms) == *a * b - *b * a, &|| {
+                format!("{a} {b} - {b} {a}")
+            })?;
+            let three = Fq::sum_of_products(&[x, y, x], &[x, y, y]);
+            same(back(three) == a.square() + b.square() + *a * b, &|| {
+                format!("{a}^2 + {b}^2 + {a} {b}")
+            })?;
+        }
+    }
+    // Integers not below p have no field element.
+    let p = <Fq as PrimeField>::MODULUS;
+    same(Fq::from_bigint(p).is_none(), &|| {
+        "p accepted as an integer".into()
+    })?;
+    let mut p_plus_one = p;
+    p_plus_one.0[0] += 1;
+    same(Fq::from_bigint(p_plus_one).is_none(), &|| {
+        "p + 1 accepted".into()
+    })?;
+    same(Fq::from_bigint(BigInt([0, 0, 0, 0, 1])).is_none(), &|| {
+        "2^256 accepted".into()
+    })?;
+
+    for _ in 0..randoms.max(2) {
+        let (a, b) = (
+            ark_bn254::Fq2::rand(&mut rng),
+            ark_bn254::Fq2::rand(&mut rng),
+        );
+        let (x, y) = (fq2_from_ark(&a), fq2_from_ark(&b));
+        same(x * y == fq2_from_ark(&(a * b)), &|| {
+            format!("Fq2 {a} * {b}")
+        })?;
+        same(x.square() == fq2_from_ark(&a.square()), &|| {
+            format!("Fq2 {a}^2")
+        })?;
+        same(
+            x.inverse()
+                .map(|v| v == fq2_from_ark(&a.inverse().unwrap()))
+                == Some(true),
+            &|| format!("Fq2 1 / {a}"),
+        )?;
+        let (c, d) = (
+            ark_bn254::Fq12::rand(&mut rng),
+            ark_bn254::Fq12::rand(&mut rng),
+        );
+        let (u, v) = (fq12_from_ark(&c), fq12_from_ark(&d));
+        same(fq12_to_ark(&(u * v)) == c * d, &|| "Fq12 product".into())?;
+        same(fq12_to_ark(&u.square()) == c.square(), &|| {
+            "Fq12 square".into()
+        })?;
+        same(
+            fq12_to_ark(&u.inverse().unwrap_or(bn::Fq12::ONE))
+                == c.inverse().unwrap_or(ark_bn254::Fq12::ONE),
+            &|| "Fq12 inverse".into(),
+        )?;
+        for power in [1, 2, 3, 6] {
+            same(
+                fq12_to_ark(&u.frobenius_map(power)) == c.frobenius_map(power),
+                &|| format!("Fq12 Frobenius^{power}"),
+            )?;
+        }
+        // An element of the cyclotomic subgroup: c^((p^6 - 1)(p^2 + 1)).
+        let easy = c.frobenius_map(6) * c.inverse().unwrap_or(ark_bn254::Fq12::ONE);
+        let cyclotomic = easy.frobenius_map(2) * easy;
+        same(
+            fq12_from_ark(&cyclotomic).cyclotomic_square()
+                == fq12_from_ark(&cyclotomic.cyclotomic_square()),
+            &|| "Fq12 cyclotomic square".into(),
+        )?;
+    }
+
+    // Bilinearity of the pairing on this backend: e(aP, bQ) e(-abP, Q) = 1, and e(P, Q) != 1.
+    let (a, b) = (ark_bn254::Fr::rand(&mut rng), ark_bn254::Fr::rand(&mut rng));
+    let p = ark_bn254::G1Projective::generator();
+    let q = ark_bn254::G2Projective::generator();
+    let left = [(p * a).into_affine(), (p * (-(a * b))).into_affine()];
+    let right = [(q * b).into_affine(), q.into_affine()];
+    let product = bn::Bn254::multi_pairing(
+        left.iter().map(bn::g1_from_ark),
+        right.iter().map(bn::g2_from_ark),
+    );
+    same(product.0.is_one(), &|| "e(aP, bQ) e(-abP, Q) != 1".into())?;
+    let single = bn::Bn254::pairing(
+        bn::g1_from_ark(&ark_bn254::G1Affine::generator()),
+        bn::g2_from_ark(&ark_bn254::G2Affine::generator()),
+    );
+    same(!single.0.is_one(), &|| "e(P, Q) = 1".into())?;
+    Ok(count)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_backend_agrees_with_arkworks() {
+        let count = super::backend_agrees_with_arkworks(40).unwrap();
+        assert!(count > 1000, "{count} comparisons");
+    }
+}
