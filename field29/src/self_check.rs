@@ -15,18 +15,12 @@ use crate::bn::{self, fq12_from_ark, fq12_to_ark, fq2_from_ark};
 
 type ArkFq = ark_bn254::Fq;
 
-/// Compare the backend's `Fq` (products, sums of two and three products, squares, sums,
-/// differences, negations, doublings, inverses, integer views, the rejection of integers not
-/// below `p`), its `Fq2` and `Fq12` (products, squares, inverses, Frobenius maps, cyclotomic
-/// squares) with arkworks' on the edge values 0, 1, 2, p - 1, p - 2, 1/2, -1/2, 2^253,
-/// 2^64 - 1 and `randoms` random values, and check the pairing's bilinearity
-/// (`e(aP, bQ) e(-abP, Q) = 1`, `e(P, Q) != 1`). Returns the number of comparisons; the first
-/// mismatch is an error naming the operation and its operands.
-pub fn backend_agrees_with_arkworks(randoms: usize) -> Result<usize, String> {
-    let mut rng = ark_std::test_rng();
+/// The edge values of the field checks: 0, 1, 2, p - 1, p - 2, 1/2, -1/2, 2^253, 2^64 - 1
+/// (shared with the MSM coordinates' check in `zkagg_gpu_msm::cpu`).
+pub fn edge_values() -> Vec<ArkFq> {
     let two = ArkFq::from(2u64);
     let half = two.inverse().unwrap_or(ArkFq::ONE);
-    let mut values: Vec<ArkFq> = alloc::vec![
+    alloc::vec![
         ArkFq::ZERO,
         ArkFq::ONE,
         two,
@@ -36,7 +30,19 @@ pub fn backend_agrees_with_arkworks(randoms: usize) -> Result<usize, String> {
         -half,
         two.pow([253u64]),
         ArkFq::from(u64::MAX),
-    ];
+    ]
+}
+
+/// Compare the backend's `Fq` (products, sums of two and three products, squares, sums,
+/// differences, negations, doublings, inverses, integer views, the rejection of integers not
+/// below `p`), its `Fq2` and `Fq12` (products, squares, inverses, Frobenius maps, cyclotomic
+/// squares) with arkworks' on the edge values 0, 1, 2, p - 1, p - 2, 1/2, -1/2, 2^253,
+/// 2^64 - 1 and `randoms` random values, and check the pairing's bilinearity
+/// (`e(aP, bQ) e(-abP, Q) = 1`, `e(P, Q) != 1`). Returns the number of comparisons; the first
+/// mismatch is an error naming the operation and its operands.
+pub fn backend_agrees_with_arkworks(randoms: usize) -> Result<usize, String> {
+    let mut rng = ark_std::test_rng();
+    let mut values = edge_values();
     values.extend((0..randoms).map(|_| ArkFq::rand(&mut rng)));
     let mut count = 0usize;
     let mut same = |ok: bool, what: &dyn Fn() -> String| {

@@ -496,19 +496,7 @@ where
 pub fn coordinates_agree_with_arkworks(randoms: usize) -> Result<usize, String> {
     use ark_ff::UniformRand;
     let mut rng = ark_std::test_rng();
-    let two = Fq::from(2u64);
-    let half = Field::inverse(&two).unwrap_or(Fq::ONE);
-    let mut fq = vec![
-        Fq::ZERO,
-        Fq::ONE,
-        two,
-        -Fq::ONE,
-        -two,
-        half,
-        -half,
-        two.pow([253u64]),
-        Fq::from(u64::MAX),
-    ];
+    let mut fq = zkagg_field29::self_check::edge_values();
     fq.extend((0..randoms).map(|_| Fq::rand(&mut rng)));
     let mut count = 0;
     let mut same = |ok: bool, what: &dyn Fn() -> String| {
