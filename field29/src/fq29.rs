@@ -1,4 +1,5 @@
-//! BN254's base field with **29-bit limbs**: the coordinate arithmetic of the CPU MSM in wasm.
+//! BN254's base field with **29-bit limbs**: the coordinate arithmetic of the CPU MSM in wasm,
+//! and the product rounds under the wasm verifier's pairing ([`crate::backend`]).
 //!
 //! wasm32 has a native `i64.mul` but no 64x64 -> 128-bit product, so arkworks' Montgomery
 //! product on four 64-bit limbs emulates every one of its 32 wide products with four 32-bit
