@@ -10,9 +10,10 @@
 //! checked here, so surplus or missing inputs are an error, not a silently different statement.
 //!
 //! A prepared key also holds the window bases of its input points ([`InputWindows`]): the
-//! `IC[i]` are fixed, so their doublings are done once and `L` costs 64 mixed additions per
-//! input (plus 30 for the whole sum) instead of a 254-bit scalar multiplication each. The
-//! equation checked is unchanged; only how `L` is computed differs.
+//! `IC[i]` are fixed, so their doublings are done once and `L` costs `ceil(254 / c)` mixed
+//! additions per input (64 with the 4-bit windows of small keys, 37 with the 7-bit windows of a
+//! 64-input key) plus `2 (2^c - 1)` for the whole sum, instead of a 254-bit scalar
+//! multiplication each. The equation checked is unchanged; only how `L` is computed differs.
 
 use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
 use ark_ec::{AdditiveGroup, CurveGroup};
@@ -26,69 +27,109 @@ use crate::{Error, Fr, Proof, Result, VerifyingKey};
 /// G1 on the build's pairing engine: where `L` is formed, so it goes to the pairing as is.
 type EngineG1 = <DefaultEngine as PairingEngine>::G1;
 
-/// Bits per window of the input scalars.
-const WINDOW_BITS: usize = 4;
-/// Windows per scalar: `64 * 4 = 256` bits cover every `Fr` (< 2^254).
-const WINDOWS: usize = 256 / WINDOW_BITS;
-/// Largest digit of a window.
-const MAX_DIGIT: usize = (1 << WINDOW_BITS) - 1;
-/// Keys with more inputs than this get no window bases (4 KiB per input; a committed key with
-/// thousands of inputs would not use them): they multiply each input point instead.
+/// Bits of an input scalar that its windows cover: every `Fr` is below `r < 2^254`.
+const SCALAR_BITS: usize = 254;
+/// The window widths a key may get ([`window_bits`] picks one by its input count).
+const WINDOW_BITS_RANGE: core::ops::RangeInclusive<usize> = 4..=8;
+/// Keys with more inputs than this get no window bases (`ceil(254 / c)` affine points per
+/// input, 2-5 KiB; a committed key with thousands of inputs would not use them): they multiply
+/// each input point instead.
 pub const MAX_WINDOWED_INPUTS: usize = 1024;
 
-/// The window bases of a key's input points `IC[1..]`: for input `i` and window `k`, the affine
-/// point `2^(4k) * IC[i+1]`. With `x = sum_k d_k 16^k` (the base-16 digits of `x < r`, exact),
+/// The window width `c` for a key with `inputs` inputs: the one in [`WINDOW_BITS_RANGE`] with
+/// the fewest additions by the model `inputs * ceil(254 / c)` mixed additions into the buckets
+/// plus `2 * (2^c - 1)` full additions for the running sums (counted as 1.5 mixed ones each).
+/// Wider windows mean fewer bases per input and fewer additions per input but more buckets:
+/// 4 bits for 1-3 inputs, 6 for 20, 7 for 64. Any width gives the same point.
+fn window_bits(inputs: usize) -> usize {
+    // In half mixed additions: a mixed addition counts 2, a full one 3.
+    let cost = |c: usize| 2 * inputs * SCALAR_BITS.div_ceil(c) + 6 * ((1 << c) - 1);
+    WINDOW_BITS_RANGE
+        .min_by_key(|&c| cost(c))
+        .unwrap_or(*WINDOW_BITS_RANGE.start())
+}
+
+/// The `c`-bit window of the little-endian limbs of a scalar starting at bit `bit` (bits at and
+/// above 256 read as zero).
+fn window_digit(limbs: &[u64; 4], bit: usize, c: usize) -> usize {
+    let (word, shift) = (bit / 64, bit % 64);
+    let mut value = limbs.get(word).map_or(0, |w| w >> shift);
+    if shift + c > 64 {
+        // shift > 0 here, so 64 - shift < 64.
+        value |= limbs.get(word + 1).map_or(0, |w| w << (64 - shift));
+    }
+    (value & ((1u64 << c) - 1)) as usize
+}
+
+/// The window bases of a key's input points `IC[1..]`: with window width `c`
+/// ([`window_bits`]), for input `i` and window `k` the affine point `2^(ck) * IC[i+1]`. With
+/// `x = sum_k d_k 2^(ck)` (the base-`2^c` digits of `x < r < 2^254`, exact with
+/// `ceil(254 / c)` windows),
 ///
-/// `sum_i x_i IC[i+1] = sum_i sum_k d_ik 2^(4k) IC[i+1] = sum_{d=1..15} d * S_d`, where `S_d`
-/// is the sum of the bases whose digit is `d`.
+/// `sum_i x_i IC[i+1] = sum_i sum_k d_ik 2^(ck) IC[i+1] = sum_{d=1..2^c-1} d * S_d`, where
+/// `S_d` is the sum of the bases whose digit is `d`.
 ///
 /// [`InputWindows::combine`] adds each base into the bucket of its digit (one mixed addition per
-/// non-zero digit) and forms `sum_d d * S_d` with 30 additions (running sums from `d = 15`
-/// down). The result is the same group element as the scalar multiplications, so `L` and the
-/// pairing equation are unchanged. Preparing costs about one scalar multiplication per input
-/// (its 252 doublings), so it pays for itself from the second verification on.
+/// non-zero digit) and forms `sum_d d * S_d` with `2 (2^c - 1)` additions (running sums from
+/// the largest digit down). The result is the same group element as the scalar
+/// multiplications, so `L` and the pairing equation are unchanged. Preparing costs about one
+/// scalar multiplication per input (its doublings), so it pays for itself from the second
+/// verification on.
 ///
 /// Generic over the curve model so that the bases live on the pairing engine's G1
 /// ([`crate::pairing::PairingEngine::G1`]): arkworks' natively, the 29-bit-limb field in wasm.
 #[derive(Clone)]
 pub struct InputWindows<C: SWCurveConfig<ScalarField = Fr>> {
+    /// Window width `c` in bits.
+    bits: usize,
+    /// Windows per input: `ceil(254 / c)`.
+    windows: usize,
+    /// `windows` bases per input, input after input.
     bases: Vec<Affine<C>>,
 }
 
 impl<C: SWCurveConfig<ScalarField = Fr>> core::fmt::Debug for InputWindows<C> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("InputWindows")
-            .field("inputs", &(self.bases.len() / WINDOWS))
+            .field("inputs", &(self.bases.len() / self.windows))
+            .field("bits", &self.bits)
             .finish()
     }
 }
 
 impl<C: SWCurveConfig<ScalarField = Fr>> InputWindows<C> {
-    /// The window bases of `points` (`IC[1..]`).
+    /// The window bases of `points` (`IC[1..]`), with the window width for their count.
     pub fn new(points: &[Affine<C>]) -> Self {
-        let mut projective = Vec::with_capacity(points.len() * WINDOWS);
+        Self::with_bits(points, window_bits(points.len()))
+    }
+
+    /// The window bases of `points` with `bits`-bit windows (`bits` in 1..=16).
+    fn with_bits(points: &[Affine<C>], bits: usize) -> Self {
+        let windows = SCALAR_BITS.div_ceil(bits);
+        let mut projective = Vec::with_capacity(points.len() * windows);
         for point in points {
             let mut base = Projective::<C>::from(*point);
-            for _ in 0..WINDOWS {
+            for _ in 0..windows {
                 projective.push(base);
-                for _ in 0..WINDOW_BITS {
+                for _ in 0..bits {
                     base.double_in_place();
                 }
             }
         }
         Self {
+            bits,
+            windows,
             bases: Projective::<C>::normalize_batch(&projective),
         }
     }
 
     /// `sum_i inputs[i] * IC[i+1]` (the caller checked the input count).
     pub fn combine(&self, inputs: &[Fr]) -> Projective<C> {
-        let mut buckets = [Projective::<C>::default(); MAX_DIGIT];
-        for (x, bases) in inputs.iter().zip(self.bases.chunks_exact(WINDOWS)) {
+        let mut buckets = vec![Projective::<C>::default(); (1 << self.bits) - 1];
+        for (x, bases) in inputs.iter().zip(self.bases.chunks_exact(self.windows)) {
             let limbs = x.into_bigint().0;
             for (k, base) in bases.iter().enumerate() {
-                let bit = k * WINDOW_BITS;
-                let digit = ((limbs[bit / 64] >> (bit % 64)) & MAX_DIGIT as u64) as usize;
+                let digit = window_digit(&limbs, k * self.bits, self.bits);
                 if digit != 0 {
                     buckets[digit - 1] += base;
                 }
@@ -228,9 +269,17 @@ mod tests {
             ],
         ];
         cases.extend((0..20).map(|_| (0..5).map(|_| Fr::rand(&mut rng)).collect()));
+        // Every width a key may get, and odd ones whose windows straddle limbs and bit 256.
+        let widths: Vec<InputWindows<ark_bn254::g1::Config>> = [1, 3, 5, 6, 7, 8, 9, 13]
+            .into_iter()
+            .map(|c| InputWindows::with_bits(&bases, c))
+            .collect();
         for inputs in cases {
             let want: G1Projective = bases.iter().zip(&inputs).map(|(b, x)| *b * x).sum();
             assert_eq!(windows.combine(&inputs), want, "{inputs:?}");
+            for windows in &widths {
+                assert_eq!(windows.combine(&inputs), want, "{inputs:?}, {windows:?}");
+            }
             assert_eq!(
                 windows29.combine(&inputs).into_affine(),
                 Limbs29::g1(&want.into_affine()),
@@ -240,7 +289,37 @@ mod tests {
             let want_two: G1Projective = bases[..2].iter().zip(&inputs).map(|(b, x)| *b * x).sum();
             assert_eq!(windows.combine(&inputs[..2]), want_two);
         }
-        assert!(Fr::MODULUS.num_bits() <= 256);
+        assert!(Fr::MODULUS.num_bits() as usize <= SCALAR_BITS);
         assert!(windows.combine(&[]).into_affine().is_zero());
+    }
+
+    /// A window read from the limbs equals the same bits read one by one, for every width and
+    /// start (windows crossing a limb boundary and running past bit 256 included).
+    #[test]
+    fn window_digits_equal_bit_by_bit() {
+        let limbs = [
+            0x0123_4567_89ab_cdef,
+            0xfedc_ba98_7654_3210,
+            u64::MAX,
+            0x8000_0000_0000_0001,
+        ];
+        let bit_at = |i: usize| i < 256 && (limbs[i / 64] >> (i % 64)) & 1 == 1;
+        for c in 1..=16 {
+            for start in 0..260 {
+                let want = (0..c).fold(0, |acc, j| acc | (usize::from(bit_at(start + j)) << j));
+                assert_eq!(
+                    window_digit(&limbs, start, c),
+                    want,
+                    "c = {c}, start = {start}"
+                );
+            }
+        }
+    }
+
+    /// The widths the cost model picks for the benchmark keys' input counts.
+    #[test]
+    fn window_width_grows_with_the_input_count() {
+        let picked: Vec<usize> = [1, 3, 5, 20, 64, 1024].map(window_bits).to_vec();
+        assert_eq!(picked, [4, 4, 5, 6, 7, 8]);
     }
 }
