@@ -32,7 +32,7 @@ const SCALAR_BITS: usize = 254;
 /// The window widths a key may get ([`window_bits`] picks one by its input count).
 const WINDOW_BITS_RANGE: core::ops::RangeInclusive<usize> = 4..=8;
 /// Keys with more inputs than this get no window bases (`ceil(254 / c)` affine points per
-/// input, 2-5 KiB; a committed key with thousands of inputs would not use them): they multiply
+/// input, 2-6 KiB; a committed key with thousands of inputs would not use them): they multiply
 /// each input point instead.
 pub const MAX_WINDOWED_INPUTS: usize = 1024;
 
