@@ -82,16 +82,14 @@ fn window_digit(limbs: &[u64; 4], bit: usize, c: usize) -> usize {
 pub struct InputWindows<C: SWCurveConfig<ScalarField = Fr>> {
     /// Window width `c` in bits.
     bits: usize,
-    /// Windows per input: `ceil(254 / c)`.
-    windows: usize,
-    /// `windows` bases per input, input after input.
+    /// [`Self::windows`] bases per input, input after input.
     bases: Vec<Affine<C>>,
 }
 
 impl<C: SWCurveConfig<ScalarField = Fr>> core::fmt::Debug for InputWindows<C> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("InputWindows")
-            .field("inputs", &(self.bases.len() / self.windows))
+            .field("inputs", &(self.bases.len() / self.windows()))
             .field("bits", &self.bits)
             .finish()
     }
@@ -101,6 +99,11 @@ impl<C: SWCurveConfig<ScalarField = Fr>> InputWindows<C> {
     /// The window bases of `points` (`IC[1..]`), with the window width for their count.
     pub fn new(points: &[Affine<C>]) -> Self {
         Self::with_bits(points, window_bits(points.len()))
+    }
+
+    /// Windows per input: `ceil(254 / c)`.
+    fn windows(&self) -> usize {
+        SCALAR_BITS.div_ceil(self.bits)
     }
 
     /// The window bases of `points` with `bits`-bit windows (`bits` in 1..=16).
@@ -118,7 +121,6 @@ impl<C: SWCurveConfig<ScalarField = Fr>> InputWindows<C> {
         }
         Self {
             bits,
-            windows,
             bases: Projective::<C>::normalize_batch(&projective),
         }
     }
@@ -126,7 +128,7 @@ impl<C: SWCurveConfig<ScalarField = Fr>> InputWindows<C> {
     /// `sum_i inputs[i] * IC[i+1]` (the caller checked the input count).
     pub fn combine(&self, inputs: &[Fr]) -> Projective<C> {
         let mut buckets = vec![Projective::<C>::default(); (1 << self.bits) - 1];
-        for (x, bases) in inputs.iter().zip(self.bases.chunks_exact(self.windows)) {
+        for (x, bases) in inputs.iter().zip(self.bases.chunks_exact(self.windows())) {
             let limbs = x.into_bigint().0;
             for (k, base) in bases.iter().enumerate() {
                 let digit = window_digit(&limbs, k * self.bits, self.bits);
@@ -274,11 +276,23 @@ mod tests {
             .into_iter()
             .map(|c| InputWindows::with_bits(&bases, c))
             .collect();
+        // The widths of 5- to 1024-input keys on the wasm verifier's G1.
+        let widths29: Vec<_> = [4, 6, 7, 8]
+            .into_iter()
+            .map(|c| InputWindows::with_bits(&bases29, c))
+            .collect();
         for inputs in cases {
             let want: G1Projective = bases.iter().zip(&inputs).map(|(b, x)| *b * x).sum();
             assert_eq!(windows.combine(&inputs), want, "{inputs:?}");
             for windows in &widths {
                 assert_eq!(windows.combine(&inputs), want, "{inputs:?}, {windows:?}");
+            }
+            for windows in &widths29 {
+                assert_eq!(
+                    windows.combine(&inputs).into_affine(),
+                    Limbs29::g1(&want.into_affine()),
+                    "{inputs:?}, {windows:?} on the 29-bit-limb G1"
+                );
             }
             assert_eq!(
                 windows29.combine(&inputs).into_affine(),
