@@ -95,13 +95,17 @@ describe("web app on zkagg serve and a Hardhat node", { skip }, () => {
     assert.match(await bob.textContent("#engine"), /WebGPU/);
     assert.match(await bob.textContent("#engine"), /not available|unavailable|no WebGPU/i);
 
-    // Alice's first witness download is held until she has pressed Cancel, so the cancel
-    // lands on a job in progress whatever the machine's speed.
-    let releaseWitness;
+    // Alice's first witness download is held until she has pressed Cancel, and she presses it
+    // only once that download has been asked for: the cancel lands on a job in progress
+    // whatever the machine's speed, and the held witness is the one request it aborts (a
+    // cancel during the proving key's download would abort that instead).
+    let releaseWitness, witnessAsked;
     const witnessHeld = new Promise((resolve) => (releaseWitness = resolve));
+    const witnessRequested = new Promise((resolve) => (witnessAsked = resolve));
     await alice.route(/\/artifacts\/[0-9a-f]{64}$/, async (route) => {
       if (!route.request().url().endsWith(provingKeySha) && heldUrl === null) {
         heldUrl = route.request().url();
+        witnessAsked();
         await witnessHeld;
       }
       await route.continue().catch(() => {}); // the page may have aborted it meanwhile
@@ -109,6 +113,11 @@ describe("web app on zkagg serve and a Hardhat node", { skip }, () => {
     await Promise.all([alice.click("#join"), bob.click("#join")]);
     const first = await hook(alice, "zkaggVolunteerApp", "window.zkaggVolunteerApp.current?.jobId");
     const cancelled = first.current.jobId;
+    let noWitness;
+    await Promise.race([
+      witnessRequested,
+      new Promise((_, reject) => (noWitness = setTimeout(() => reject(new Error("alice never asked for her first witness")), 120_000))),
+    ]).finally(() => clearTimeout(noWitness));
     await alice.waitForFunction(() => !document.getElementById("cancel").disabled);
     await alice.click("#cancel");
     releaseWitness();
