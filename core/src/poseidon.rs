@@ -47,7 +47,7 @@
 use std::sync::OnceLock;
 
 use ark_crypto_primitives::sponge::poseidon::find_poseidon_ark_and_mds;
-use ark_ff::{AdditiveGroup, Field, PrimeField};
+use ark_ff::{AdditiveGroup, PrimeField};
 use ark_r1cs_std::fields::{fp::FpVar, FieldVar};
 use ark_relations::gr1cs::SynthesisError;
 
@@ -134,10 +134,20 @@ fn is_full_round(r: usize) -> bool {
     !(FULL_ROUNDS / 2..FULL_ROUNDS / 2 + PARTIAL_ROUNDS).contains(&r)
 }
 
+/// One field product for the native permutation. In wasm it stays a call (`inline(never)`):
+/// arkworks' product inlines to about 2.6 KB of wasm there, and the permutation's 12 products
+/// per round (S-boxes and matrix) would otherwise inline one copy each, about 25 KB of the
+/// verifier's download for a hash the verifier runs a few dozen times. Natively it inlines as
+/// before.
+#[cfg_attr(target_arch = "wasm32", inline(never))]
+fn product(a: &Fr, b: &Fr) -> Fr {
+    *a * b
+}
+
 /// The S-box `x^5`, natively.
 fn sbox(x: Fr) -> Fr {
-    let x2 = x.square();
-    x2.square() * x
+    let x2 = product(&x, &x);
+    product(&product(&x2, &x2), &x)
 }
 
 /// The Poseidon permutation of `[capacity, rate0, rate1]`, natively.
@@ -160,7 +170,7 @@ pub fn permute(mut state: [Fr; WIDTH]) -> [Fr; WIDTH] {
         let [s0, s1, s2] = state;
         state = core::array::from_fn(|i| {
             let m = &c.mds[i];
-            m[0] * s0 + m[1] * s1 + m[2] * s2
+            product(&m[0], &s0) + product(&m[1], &s1) + product(&m[2], &s2)
         });
     }
     state

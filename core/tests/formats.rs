@@ -455,3 +455,81 @@ fn binary_starting_with_a_json_bracket_is_detected_as_binary() {
     assert_eq!(Encoding::detect(b" \n{\"a\": 1}"), Encoding::SnarkjsJson);
     assert_eq!(Encoding::detect(b"[\"1\"]"), Encoding::SnarkjsJson);
 }
+
+/// `parse_decimal` and `to_decimal` read and print digits with machine words themselves: they
+/// must agree with arbitrary-precision integers on every length and carry case, and the parse
+/// must refuse exactly the values at or above the modulus (both fields), however long the
+/// string.
+#[test]
+fn decimal_parse_and_print_agree_with_big_integers_on_edges_and_random_values() {
+    use num_bigint::BigUint;
+    use rand::{Rng, SeedableRng};
+
+    fn check<F: PrimeField<BigInt = ark_ff::BigInt<4>>>(text: &str) {
+        let modulus = BigUint::from_bytes_le(&F::MODULUS.to_bytes_le());
+        let expected = BigUint::parse_bytes(text.as_bytes(), 10).expect("digits");
+        match snarkjs::parse_decimal::<F>(text, "x") {
+            Ok(value) => {
+                assert!(
+                    expected < modulus,
+                    "{text} accepted at or above the modulus"
+                );
+                let got = BigUint::from_bytes_le(&value.into_bigint().to_bytes_le());
+                assert_eq!(got, expected, "{text} parsed to another value");
+                assert_eq!(
+                    snarkjs::to_decimal(&value),
+                    text,
+                    "printed back differently"
+                );
+            }
+            Err(err) => {
+                assert!(expected >= modulus, "{text} refused: {err}");
+                assert!(
+                    err.to_string().contains("not below the field modulus"),
+                    "{err}"
+                );
+            }
+        }
+    }
+
+    let two = BigUint::from(2u32);
+    let ten = BigUint::from(10u32);
+    let mut values: Vec<BigUint> = Vec::new();
+    for m in [
+        BigUint::from_bytes_le(&Fq::MODULUS.to_bytes_le()),
+        BigUint::from_bytes_le(&Fr::MODULUS.to_bytes_le()),
+    ] {
+        for d in 0u32..3 {
+            values.push(&m + d);
+            values.push(&m - (d + 1));
+        }
+    }
+    for k in [
+        0u32, 1, 63, 64, 65, 127, 128, 192, 253, 254, 255, 256, 257, 300,
+    ] {
+        let power = two.pow(k);
+        values.push(&power + 1u32);
+        values.push(power.clone());
+        if k > 0 {
+            values.push(power - 1u32);
+        }
+    }
+    // Chunk boundaries of the 19-digit folding, and lengths around the moduli's 77 digits.
+    for k in [1u32, 18, 19, 20, 37, 38, 39, 57, 76, 77, 78, 95, 200] {
+        let power = ten.pow(k);
+        values.push(&power - 1u32);
+        values.push(power.clone());
+        values.push(power + 1u32);
+    }
+    values.push(BigUint::from(0u32));
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(11);
+    for _ in 0..500 {
+        let bytes: Vec<u8> = (0..rng.gen_range(1..=40)).map(|_| rng.gen()).collect();
+        values.push(BigUint::from_bytes_le(&bytes));
+    }
+    for value in &values {
+        let text = value.to_string();
+        check::<Fq>(&text);
+        check::<Fr>(&text);
+    }
+}

@@ -14,6 +14,7 @@ use ark_ec::AffineRepr;
 use ark_ff::{BigInteger, PrimeField, Zero};
 use sha3::{Digest, Keccak256};
 
+use super::check_point;
 use crate::{Error, Fq, Fr, Proof, Result, VerifyingKey};
 use ark_bn254::{Fq2, G1Affine, G2Affine};
 
@@ -71,11 +72,7 @@ pub fn g1_from_words(words: &[Word; 2], field: &str) -> Result<G1Affine> {
         return Ok(G1Affine::zero());
     }
     let point = G1Affine::new_unchecked(x, y);
-    if !point.is_on_curve() {
-        return Err(Error::NotOnCurve {
-            field: field.to_string(),
-        });
-    }
+    check_point(&point, field)?;
     Ok(point)
 }
 
@@ -91,16 +88,7 @@ pub fn g2_from_words(words: &[Word; 4], field: &str) -> Result<G2Affine> {
         return Ok(G2Affine::zero());
     }
     let point = G2Affine::new_unchecked(x, y);
-    if !point.is_on_curve() {
-        return Err(Error::NotOnCurve {
-            field: field.to_string(),
-        });
-    }
-    if !point.is_in_correct_subgroup_assuming_on_curve() {
-        return Err(Error::NotInSubgroup {
-            field: field.to_string(),
-        });
-    }
+    check_point(&point, field)?;
     Ok(point)
 }
 

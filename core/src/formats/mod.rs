@@ -21,6 +21,8 @@ pub mod binary;
 pub mod calldata;
 pub mod snarkjs;
 
+use ark_ec::short_weierstrass::{Affine, SWCurveConfig};
+
 use crate::{Error, Fr, Proof, Result, VerifyingKey};
 
 /// The encodings a file or buffer can be in.
@@ -106,6 +108,30 @@ pub fn check_input_count(vk: &VerifyingKey, inputs: &[Fr]) -> Result<()> {
         return Err(Error::InputCount {
             expected,
             got: inputs.len(),
+        });
+    }
+    Ok(())
+}
+
+/// Checks that `point` is on its curve (BN254's G1, or the G2 twist) and in the prime-order
+/// subgroup, `Err` naming `field` otherwise. G1 has cofactor 1, so on the curve means in the
+/// subgroup there; the twist has a large cofactor, and a G2 point outside the subgroup would
+/// make a pairing equation meaningless.
+///
+/// The JSON, calldata and aggregate parsers and the aggregate verifier call this one function
+/// (the binary decoders have arkworks run the same two checks: `Validate::Yes`): one place to
+/// audit, and in wasm one copy of the curve arithmetic per group instead of one inlined into
+/// each caller (`inline(never)`; validation is never the hot path).
+#[inline(never)]
+pub fn check_point<P: SWCurveConfig>(point: &Affine<P>, field: &str) -> Result<()> {
+    if !point.is_on_curve() {
+        return Err(Error::NotOnCurve {
+            field: field.to_string(),
+        });
+    }
+    if !point.is_in_correct_subgroup_assuming_on_curve() {
+        return Err(Error::NotInSubgroup {
+            field: field.to_string(),
         });
     }
     Ok(())

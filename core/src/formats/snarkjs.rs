@@ -12,10 +12,10 @@
 //! files can be fed to `snarkjs groth16 verify` unchanged.
 
 use ark_ec::{pairing::Pairing, AffineRepr};
-use ark_ff::{BigInteger, PrimeField, Zero};
-use num_bigint::BigUint;
+use ark_ff::{BigInt, PrimeField, Zero};
 use serde_json::{json, Value};
 
+use super::check_point;
 use crate::{Curve, Error, Fq, Fr, Proof, Result, VerifyingKey};
 use ark_bn254::{Fq2, G1Affine, G2Affine};
 
@@ -24,7 +24,11 @@ use ark_bn254::{Fq2, G1Affine, G2Affine};
 /// Canonical means: only ASCII digits, no sign, no leading zeros (except `"0"` itself), and a
 /// value strictly below the modulus. Rejecting every other spelling makes the encoding injective,
 /// so no two different strings stand for one statement (no malleability through the JSON layer).
-pub fn parse_decimal<F: PrimeField>(text: &str, field: &str) -> Result<F> {
+///
+/// The digits are folded straight into four 64-bit words ([`decimal_words`]), with no
+/// big-integer allocation: verifiers parse every public input this way, and in wasm the
+/// arbitrary-precision parse cost more per input than the input's scalar multiplication.
+pub fn parse_decimal<F: PrimeField<BigInt = BigInt<4>>>(text: &str, field: &str) -> Result<F> {
     if text.is_empty() {
         return Err(Error::non_canonical(field, "empty string"));
     }
@@ -40,32 +44,73 @@ pub fn parse_decimal<F: PrimeField>(text: &str, field: &str) -> Result<F> {
             format!("{:?} has leading zeros", abbreviate(text)),
         ));
     }
-    let modulus = BigUint::from_bytes_le(&F::MODULUS.to_bytes_le());
-    // A canonical value has at most as many digits as the modulus; checking the length first keeps
-    // huge strings from costing a big-integer parse.
-    if text.len() > modulus.to_string().len() {
-        return Err(Error::non_canonical(
-            field,
-            "value is not below the field modulus",
-        ));
-    }
-    let value = BigUint::parse_bytes(text.as_bytes(), 10)
-        .ok_or_else(|| Error::non_canonical(field, "not a decimal integer"))?;
-    if value >= modulus {
-        return Err(Error::non_canonical(
-            field,
-            "value is not below the field modulus",
-        ));
-    }
-    let bigint = F::BigInt::try_from(value)
-        .map_err(|_| Error::non_canonical(field, "value does not fit the field"))?;
-    F::from_bigint(bigint)
+    // A value of 2^256 or more overflows the words; the comparison rejects the rest of the
+    // values at or above the modulus (so `p` and `p + x` are refused, never reduced).
+    let below_modulus = decimal_words(text.as_bytes())
+        .map(BigInt)
+        .filter(|value| *value < F::MODULUS);
+    below_modulus
+        .and_then(F::from_bigint)
         .ok_or_else(|| Error::non_canonical(field, "value is not below the field modulus"))
 }
 
+/// The value of a string of ASCII digits as four little-endian 64-bit words, or `None` when it
+/// is `2^256` or more. Digits are taken 19 at a time (`10^19 < 2^64`): each chunk's value `d`
+/// and scale `10^len` update the words as `acc = acc * 10^len + d`, and a carry out of the top
+/// word means the value no longer fits. The carry is checked after every chunk, so a string of
+/// any length costs at most the chunks up to the first overflow.
+fn decimal_words(digits: &[u8]) -> Option<[u64; 4]> {
+    const DIGITS_PER_CHUNK: usize = 19;
+    let mut words = [0u64; 4];
+    for chunk in digits.chunks(DIGITS_PER_CHUNK) {
+        let (mut value, mut scale) = (0u64, 1u64);
+        for &digit in chunk {
+            value = value * 10 + u64::from(digit - b'0');
+            scale *= 10;
+        }
+        let mut carry = u128::from(value);
+        for word in words.iter_mut() {
+            let sum = u128::from(*word) * u128::from(scale) + carry;
+            *word = sum as u64;
+            carry = sum >> 64;
+        }
+        if carry != 0 {
+            return None;
+        }
+    }
+    Some(words)
+}
+
 /// The canonical decimal string of a prime-field element.
-pub fn to_decimal<F: PrimeField>(value: &F) -> String {
-    BigUint::from_bytes_le(&value.into_bigint().to_bytes_le()).to_string()
+///
+/// The value's words are divided by `10^19` until nothing is left; the remainders are its
+/// base-`10^19` digits, printed most significant first (the first without padding, the others
+/// as 19 decimal digits each). Like [`parse_decimal`], no big-integer allocation.
+pub fn to_decimal<F: PrimeField<BigInt = BigInt<4>>>(value: &F) -> String {
+    const TEN_POW_19: u128 = 10_000_000_000_000_000_000;
+    let mut words = value.into_bigint().0;
+    let mut chunks: Vec<u64> = Vec::with_capacity(5);
+    loop {
+        let mut remainder = 0u128;
+        for word in words.iter_mut().rev() {
+            let current = (remainder << 64) | u128::from(*word);
+            *word = (current / TEN_POW_19) as u64;
+            remainder = current % TEN_POW_19;
+        }
+        chunks.push(remainder as u64);
+        if words == [0; 4] {
+            break;
+        }
+    }
+    let mut text = String::with_capacity(chunks.len() * 19);
+    let mut chunks = chunks.iter().rev();
+    if let Some(top) = chunks.next() {
+        text.push_str(&top.to_string());
+    }
+    for chunk in chunks {
+        text.push_str(&format!("{chunk:019}"));
+    }
+    text
 }
 
 fn abbreviate(text: &str) -> String {
@@ -162,17 +207,7 @@ pub fn parse_g1(value: &Value, field: &str) -> Result<G1Affine> {
             ))
         }
     };
-    if !point.is_on_curve() {
-        return Err(Error::NotOnCurve {
-            field: field.to_string(),
-        });
-    }
-    // BN254's G1 has cofactor 1: on the curve means in the subgroup. Checked anyway for uniformity.
-    if !point.is_in_correct_subgroup_assuming_on_curve() {
-        return Err(Error::NotInSubgroup {
-            field: field.to_string(),
-        });
-    }
+    check_point(&point, field)?;
     Ok(point)
 }
 
@@ -215,16 +250,7 @@ pub fn parse_g2(value: &Value, field: &str) -> Result<G2Affine> {
             ))
         }
     };
-    if !point.is_on_curve() {
-        return Err(Error::NotOnCurve {
-            field: field.to_string(),
-        });
-    }
-    if !point.is_in_correct_subgroup_assuming_on_curve() {
-        return Err(Error::NotInSubgroup {
-            field: field.to_string(),
-        });
-    }
+    check_point(&point, field)?;
     Ok(point)
 }
 
