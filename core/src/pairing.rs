@@ -78,11 +78,35 @@ pub type DefaultEngine = Arkworks;
 type Target<B> = <<B as PairingEngine>::E as Pairing>::TargetField;
 type Prepared2<B> = <<B as PairingEngine>::E as Pairing>::G2Prepared;
 
+type Prepared1<B> = <<B as PairingEngine>::E as Pairing>::G1Prepared;
+
+/// `prod_i e(left[i], right[i])` before the final exponentiation. Every pairing of this module
+/// goes through this one function, so each engine has one instantiation of arkworks' generic
+/// multi-Miller loop: called with arrays of different lengths and with iterators, the loop was
+/// compiled once per caller (in wasm, several KB of the verifier's download each time). The
+/// vectors cost an allocation next to a pairing.
+#[inline(never)]
+fn miller_loop<B: PairingEngine>(
+    left: Vec<Prepared1<B>>,
+    right: Vec<Prepared2<B>>,
+) -> ark_ec::pairing::MillerLoopOutput<B::E> {
+    B::E::multi_miller_loop(left, right)
+}
+
+/// `prod_i e(g1[i], g2[i])`, final exponentiation included (`None` only if the Miller loop's
+/// value is zero, which a product of non-degenerate pairings never is).
+fn pairing_product<B: PairingEngine>(
+    left: Vec<Prepared1<B>>,
+    right: Vec<Prepared2<B>>,
+) -> Option<Target<B>> {
+    B::E::final_exponentiation(miller_loop::<B>(left, right)).map(|value| value.0)
+}
+
 /// `prod_i e(g1[i], g2[i]) = 1`: one multi-Miller loop and one final exponentiation.
 pub fn product_is_one<B: PairingEngine>(g1: &[G1Affine], g2: &[G2Affine]) -> bool {
-    let left = g1.iter().map(|p| B::g1_prepared(B::g1(p)));
-    let right = g2.iter().map(B::g2);
-    B::E::multi_pairing(left, right).0.is_one()
+    let left = g1.iter().map(|p| B::g1_prepared(B::g1(p))).collect();
+    let right = g2.iter().map(|p| B::g2(p).into()).collect();
+    pairing_product::<B>(left, right).is_some_and(|value| value.is_one())
 }
 
 /// A Groth16 key's fixed pairing data: `e(alpha, beta)` and the Miller-loop line coefficients
@@ -98,11 +122,13 @@ impl<B: PairingEngine> GrothPairing<B> {
     /// Prepare `vk` (one pairing and two line computations).
     pub fn new(vk: &VerifyingKey) -> Self {
         Self {
-            alpha_beta: B::E::multi_pairing(
-                [B::g1_prepared(B::g1(&vk.alpha_g1))],
-                [B::g2(&vk.beta_g2)],
+            alpha_beta: pairing_product::<B>(
+                vec![B::g1_prepared(B::g1(&vk.alpha_g1))],
+                vec![B::g2(&vk.beta_g2).into()],
             )
-            .0,
+            // `None` cannot happen for points of the groups; zero would fail every check
+            // (a pairing product is never zero), never pass one.
+            .unwrap_or_default(),
             neg_gamma: B::g2(&-vk.gamma_g2).into(),
             neg_delta: B::g2(&-vk.delta_g2).into(),
         }
@@ -111,17 +137,16 @@ impl<B: PairingEngine> GrothPairing<B> {
     /// The Groth16 equation `e(A, B) e(L, -gamma) e(C, -delta) = e(alpha, beta)`, with
     /// `L = IC[0] + sum_i x_i IC[i+1]` formed by the caller on this engine's G1.
     pub fn check(&self, proof: &Proof, l: &Projective<B::G1>) -> bool {
-        let left = [
+        let left = vec![
             B::g1_prepared(B::g1(&proof.a)),
             B::g1_prepared(l.into_affine()),
             B::g1_prepared(B::g1(&proof.c)),
         ];
-        let right: [Prepared2<B>; 3] = [
+        let right = vec![
             B::g2(&proof.b).into(),
             self.neg_gamma.clone(),
             self.neg_delta.clone(),
         ];
-        let looped = B::E::multi_miller_loop(left, right);
-        B::E::final_exponentiation(looped).is_some_and(|value| value.0 == self.alpha_beta)
+        pairing_product::<B>(left, right).is_some_and(|value| value == self.alpha_beta)
     }
 }
