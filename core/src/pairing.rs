@@ -76,9 +76,8 @@ pub type DefaultEngine = Limbs29;
 pub type DefaultEngine = Arkworks;
 
 type Target<B> = <<B as PairingEngine>::E as Pairing>::TargetField;
-type Prepared2<B> = <<B as PairingEngine>::E as Pairing>::G2Prepared;
-
 type Prepared1<B> = <<B as PairingEngine>::E as Pairing>::G1Prepared;
+type Prepared2<B> = <<B as PairingEngine>::E as Pairing>::G2Prepared;
 
 /// `prod_i e(left[i], right[i])` before the final exponentiation. Every pairing of this module
 /// goes through this one function, so each engine has one instantiation of arkworks' generic
@@ -93,7 +92,7 @@ fn miller_loop<B: PairingEngine>(
     B::E::multi_miller_loop(left, right)
 }
 
-/// `prod_i e(g1[i], g2[i])`, final exponentiation included (`None` only if the Miller loop's
+/// `prod_i e(left[i], right[i])`, final exponentiation included (`None` only if the Miller loop's
 /// value is zero, which a product of non-degenerate pairings never is).
 fn pairing_product<B: PairingEngine>(
     left: Vec<Prepared1<B>>,

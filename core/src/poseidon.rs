@@ -135,9 +135,9 @@ fn is_full_round(r: usize) -> bool {
 }
 
 /// One field product for the native permutation. In wasm it stays a call (`inline(never)`):
-/// arkworks' product inlines to about 2.6 KB of wasm there, and the permutation's 12 products
-/// per round (S-boxes and matrix) would otherwise inline one copy each, about 25 KB of the
-/// verifier's download for a hash the verifier runs a few dozen times. Natively it inlines as
+/// arkworks' product inlines to about 2.6 KB of wasm there, and the permutation's products
+/// (S-boxes and matrix, 12 to 18 a round) inlined one copy each: 14 KB of the verifier's
+/// download (docs/BENCHMARKS.md) for a hash it runs a few dozen times. Natively it inlines as
 /// before.
 #[cfg_attr(target_arch = "wasm32", inline(never))]
 fn product(a: &Fr, b: &Fr) -> Fr {

@@ -354,8 +354,8 @@ impl Fq2x29 {
     };
 
     /// `(a0 + a1 u)(b0 + b1 u) = (a0 b0 - a1 b1) + (a0 b1 + a1 b0) u`, each coordinate one
-    /// [`Fq29::sum_of_two_products`] (`a0 b0 + (p - a1) b1` for the first): four limb products
-    /// and two reductions. Karatsuba's three base products cost as many 32x32-bit products
+    /// [`Fq29::sum_of_two_products`] (`a0 b0 + (p - a1) b1` for the first): four products and
+    /// two reductions. Karatsuba's three base products cost as many 32x32-bit products
     /// here (each of its products carries its own reduction) plus two additions and three
     /// subtractions, so the sums of products are the cheaper form on 29-bit limbs.
     #[inline]

@@ -118,8 +118,9 @@ pub fn check_input_count(vk: &VerifyingKey, inputs: &[Fr]) -> Result<()> {
 /// subgroup there; the twist has a large cofactor, and a G2 point outside the subgroup would
 /// make a pairing equation meaningless.
 ///
-/// The JSON, calldata and aggregate parsers and the aggregate verifier call this one function
-/// (the binary decoders have arkworks run the same two checks: `Validate::Yes`): one place to
+/// The JSON parsers (the aggregate's JSON included), the calldata decoders and the aggregate
+/// verifier call this one function (the binary decoders, the aggregate's too, have arkworks run
+/// the same two checks: `Validate::Yes`): one place to
 /// audit, and in wasm one copy of the curve arithmetic per group instead of one inlined into
 /// each caller (`inline(never)`; validation is never the hot path).
 #[inline(never)]
