@@ -8,7 +8,8 @@
 //! check that they agree (and `zkagg_field29`'s tests check its pairing value for value).
 //!
 //! Points cross as arkworks points that their parser validated (on the curve, in the
-//! subgroup); the conversions change representation only.
+//! subgroup: the G2 test is the engine's own, [`PairingEngine::g2_in_subgroup`]); the
+//! conversions change representation only.
 
 use ark_ec::pairing::Pairing;
 use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
@@ -30,6 +31,9 @@ pub trait PairingEngine: Clone + core::fmt::Debug {
     fn g2(point: &G2Affine) -> <Self::E as Pairing>::G2Affine;
     /// A G1 point of this engine as the pairing's left argument.
     fn g1_prepared(point: Affine<Self::G1>) -> <Self::E as Pairing>::G1Prepared;
+    /// Whether `point`, on the twist, lies in G2 (the order-`r` subgroup), computed on this
+    /// engine's field: the parsers' subgroup check of every G2 point (a proof's `B` each time).
+    fn g2_in_subgroup(point: &G2Affine) -> bool;
 }
 
 /// arkworks' `ark_bn254::Bn254` (points pass through unchanged).
@@ -48,6 +52,9 @@ impl PairingEngine for Arkworks {
     fn g1_prepared(point: G1Affine) -> <Self::E as Pairing>::G1Prepared {
         point.into()
     }
+    fn g2_in_subgroup(point: &G2Affine) -> bool {
+        point.is_in_correct_subgroup_assuming_on_curve()
+    }
 }
 
 /// `zkagg_field29::bn::Bn254`: the same pairing on the 29-bit-limb base field.
@@ -65,6 +72,11 @@ impl PairingEngine for Limbs29 {
     }
     fn g1_prepared(point: zkagg_field29::bn::G1Affine) -> <Self::E as Pairing>::G1Prepared {
         point.into()
+    }
+    /// `zkagg_field29`'s `psi(Q) = [6x^2] Q` test (the same verdict as arkworks', tested there),
+    /// on the 29-bit field: in wasm arkworks' version was a fifth of a proof's verification.
+    fn g2_in_subgroup(point: &G2Affine) -> bool {
+        Self::g2(point).is_in_correct_subgroup_assuming_on_curve()
     }
 }
 
@@ -108,44 +120,81 @@ pub fn product_is_one<B: PairingEngine>(g1: &[G1Affine], g2: &[G2Affine]) -> boo
     pairing_product::<B>(left, right).is_some_and(|value| value.is_one())
 }
 
-/// A Groth16 key's fixed pairing data: `e(alpha, beta)` and the Miller-loop line coefficients
-/// of `-gamma` and `-delta`.
+/// A Groth16 key's fixed pairing data: `e(alpha, beta)` (or its pair) and the Miller-loop line
+/// coefficients of `-gamma` and `-delta`.
 #[derive(Clone, Debug)]
 pub struct GrothPairing<B: PairingEngine> {
-    alpha_beta: Target<B>,
+    alpha_beta: AlphaBeta<B>,
     neg_gamma: Prepared2<B>,
     neg_delta: Prepared2<B>,
 }
 
+/// How [`GrothPairing::check`] meets the key's `e(alpha, beta)`.
+#[derive(Clone, Debug)]
+enum AlphaBeta<B: PairingEngine> {
+    /// Computed once ([`GrothPairing::new`]): each check's product is compared with it.
+    Value(Target<B>),
+    /// `(-alpha, beta)` as a fourth pair of the check's own Miller loop
+    /// ([`GrothPairing::one_shot`]): the check is then `product = 1`, with one final
+    /// exponentiation in all instead of one for `e(alpha, beta)` and one for the check.
+    Pair(Prepared1<B>, Prepared2<B>),
+}
+
 impl<B: PairingEngine> GrothPairing<B> {
-    /// Prepare `vk` (one pairing and two line computations).
+    /// Prepare `vk` for many checks (one pairing and two line computations).
     pub fn new(vk: &VerifyingKey) -> Self {
+        let alpha_beta = pairing_product::<B>(
+            vec![B::g1_prepared(B::g1(&vk.alpha_g1))],
+            vec![B::g2(&vk.beta_g2).into()],
+        )
+        // `None` cannot happen for points of the groups; zero would fail every check (a
+        // pairing product is never zero), never pass one.
+        .unwrap_or_default();
+        Self::with(vk, AlphaBeta::Value(alpha_beta))
+    }
+
+    /// Prepare `vk` for one check: `e(alpha, beta)` is not computed on its own but joins the
+    /// check's Miller loop (three line computations, no pairing).
+    pub fn one_shot(vk: &VerifyingKey) -> Self {
+        let pair = AlphaBeta::Pair(
+            B::g1_prepared(B::g1(&-vk.alpha_g1)),
+            B::g2(&vk.beta_g2).into(),
+        );
+        Self::with(vk, pair)
+    }
+
+    fn with(vk: &VerifyingKey, alpha_beta: AlphaBeta<B>) -> Self {
         Self {
-            alpha_beta: pairing_product::<B>(
-                vec![B::g1_prepared(B::g1(&vk.alpha_g1))],
-                vec![B::g2(&vk.beta_g2).into()],
-            )
-            // `None` cannot happen for points of the groups; zero would fail every check
-            // (a pairing product is never zero), never pass one.
-            .unwrap_or_default(),
+            alpha_beta,
             neg_gamma: B::g2(&-vk.gamma_g2).into(),
             neg_delta: B::g2(&-vk.delta_g2).into(),
         }
     }
 
     /// The Groth16 equation `e(A, B) e(L, -gamma) e(C, -delta) = e(alpha, beta)`, with
-    /// `L = IC[0] + sum_i x_i IC[i+1]` formed by the caller on this engine's G1.
+    /// `L = IC[0] + sum_i x_i IC[i+1]` formed by the caller on this engine's G1. For a one-shot
+    /// preparation the same equation as `e(A, B) e(L, -gamma) e(C, -delta) e(-alpha, beta) = 1`
+    /// (bilinearity: `e(-alpha, beta) = e(alpha, beta)^-1`).
     pub fn check(&self, proof: &Proof, l: &Projective<B::G1>) -> bool {
-        let left = vec![
+        let mut left = vec![
             B::g1_prepared(B::g1(&proof.a)),
             B::g1_prepared(l.into_affine()),
             B::g1_prepared(B::g1(&proof.c)),
         ];
-        let right = vec![
+        let mut right = vec![
             B::g2(&proof.b).into(),
             self.neg_gamma.clone(),
             self.neg_delta.clone(),
         ];
-        pairing_product::<B>(left, right).is_some_and(|value| value == self.alpha_beta)
+        match &self.alpha_beta {
+            AlphaBeta::Value(alpha_beta) => {
+                pairing_product::<B>(left, right).is_some_and(|value| value == *alpha_beta)
+            }
+            AlphaBeta::Pair(neg_alpha, beta) => {
+                left.push(neg_alpha.clone());
+                right.push(beta.clone());
+                pairing_product::<B>(left, right).is_some_and(|value| value.is_one())
+            }
+        }
     }
 }

@@ -10,14 +10,23 @@
 //! checked here, so surplus or missing inputs are an error, not a silently different statement.
 //!
 //! A prepared key also holds the window bases of its input points ([`InputWindows`]): the
-//! `IC[i]` are fixed, so their doublings are done once and `L` costs `ceil(254 / c)` mixed
-//! additions per input (64 with the 4-bit windows of small keys, 37 with the 7-bit windows of a
-//! 64-input key) plus `2 (2^c - 1)` for the whole sum, instead of a 254-bit scalar
-//! multiplication each. The equation checked is unchanged; only how `L` is computed differs.
+//! `IC[i]` are fixed, so their doublings are done once and `L` costs `ceil(254 / c)` additions
+//! per input (64 with the 4-bit windows of small keys, 37 with the 7-bit windows of a 64-input
+//! key) plus `2 (2^c - 1)` for the whole sum, instead of a 254-bit scalar multiplication each;
+//! with many inputs those additions are batch-affine ([`group_sums`]: about six field products
+//! each instead of eleven). A key prepared for one verification has no window bases and sums
+//! its inputs by the bucket method over all windows at once (`variable_base`), or by scalar
+//! multiplications for a few inputs. The equation checked is unchanged; only how `L` is
+//! computed differs.
 
 use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
 use ark_ec::{AdditiveGroup, CurveGroup};
 use ark_ff::PrimeField;
+
+mod group_sums;
+mod variable_base;
+
+use group_sums::{group_sums, sort_into_groups};
 
 use crate::formats::{check_input_count, num_public_inputs};
 use crate::pairing::{DefaultEngine, GrothPairing, PairingEngine};
@@ -35,12 +44,20 @@ const WINDOW_BITS_RANGE: core::ops::RangeInclusive<usize> = 4..=8;
 /// input, 2-6 KiB; a committed key with thousands of inputs would not use them): they multiply
 /// each input point instead.
 pub const MAX_WINDOWED_INPUTS: usize = 1024;
+/// From this many non-zero window digits on, [`InputWindows::combine`] sums its buckets by
+/// batch-affine additions ([`group_sums`]). Each round costs a field inversion whatever its
+/// size, so small sums keep the Jacobian buckets; in wasm the two were within the noise at 1-3
+/// inputs (60-190 digits) and the batch-affine ones 5% / 10% faster at 20 / 64 inputs
+/// (docs/BENCHMARKS.md).
+const BATCH_AFFINE_MIN_BASES: usize = 256;
 
 /// The window width `c` for a key with `inputs` inputs: the one in [`WINDOW_BITS_RANGE`] with
 /// the fewest additions by the model `inputs * ceil(254 / c)` mixed additions into the buckets
 /// plus `2 * (2^c - 1)` full additions for the running sums (counted as 1.5 mixed ones each).
 /// Wider windows mean fewer bases per input and fewer additions per input but more buckets:
-/// 4 bits for 1-3 inputs, 6 for 20, 7 for 64. Any width gives the same point.
+/// 4 bits for 1-3 inputs, 6 for 20, 7 for 64. Any width gives the same point. With the
+/// batch-affine buckets the model's choice stayed the best measured (5-8 bits tried at 20 and
+/// 64 inputs in wasm: within 2% of each other around the chosen width).
 fn window_bits(inputs: usize) -> usize {
     // In half mixed additions: a mixed addition counts 2, a full one 3.
     let cost = |c: usize| 2 * inputs * SCALAR_BITS.div_ceil(c) + 6 * ((1 << c) - 1);
@@ -70,8 +87,9 @@ fn window_digit(limbs: &[u64; 4], bit: usize, c: usize) -> usize {
 /// `S_d` is the sum of the bases whose digit is `d`.
 ///
 /// [`InputWindows::combine`] adds each base into the bucket of its digit (one mixed addition per
-/// non-zero digit) and forms `sum_d d * S_d` with `2 (2^c - 1)` additions (running sums from
-/// the largest digit down). The result is the same group element as the scalar
+/// non-zero digit, or, from [`BATCH_AFFINE_MIN_BASES`] digits on, all buckets at once by
+/// batch-affine additions) and forms `sum_d d * S_d` with `2 (2^c - 1)` additions (running sums
+/// from the largest digit down). The result is the same group element as the scalar
 /// multiplications, so `L` and the pairing equation are unchanged. Preparing costs about one
 /// scalar multiplication per input (its doublings), so it pays for itself from the second
 /// verification on.
@@ -127,23 +145,64 @@ impl<C: SWCurveConfig<ScalarField = Fr>> InputWindows<C> {
 
     /// `sum_i inputs[i] * IC[i+1]` (the caller checked the input count).
     pub fn combine(&self, inputs: &[Fr]) -> Projective<C> {
-        let mut buckets = vec![Projective::<C>::default(); (1 << self.bits) - 1];
-        for (x, bases) in inputs.iter().zip(self.bases.chunks_exact(self.windows())) {
+        let digits = self.digits(inputs);
+        if digits.len() >= BATCH_AFFINE_MIN_BASES {
+            self.combine_batch_affine(&digits)
+        } else {
+            self.combine_jacobian(&digits)
+        }
+    }
+
+    /// The non-zero window digits of `inputs`, each with the index of its base.
+    fn digits(&self, inputs: &[Fr]) -> Vec<(usize, usize)> {
+        let windows = self.windows();
+        let mut digits = Vec::with_capacity(inputs.len() * windows);
+        for (i, x) in inputs.iter().enumerate() {
             let limbs = x.into_bigint().0;
-            for (k, base) in bases.iter().enumerate() {
+            for k in 0..windows {
                 let digit = window_digit(&limbs, k * self.bits, self.bits);
                 if digit != 0 {
-                    buckets[digit - 1] += base;
+                    digits.push((digit, i * windows + k));
                 }
             }
         }
-        let (mut running, mut sum) = (Projective::<C>::default(), Projective::<C>::default());
-        for bucket in buckets.iter().rev() {
-            running += bucket;
-            sum += running;
-        }
-        sum
+        digits
     }
+
+    /// Each base added into its digit's Jacobian bucket (one mixed addition each), then
+    /// `sum_d d * S_d` from the buckets.
+    fn combine_jacobian(&self, digits: &[(usize, usize)]) -> Projective<C> {
+        let mut buckets = vec![Projective::<C>::default(); (1 << self.bits) - 1];
+        for &(digit, base) in digits {
+            buckets[digit - 1] += &self.bases[base];
+        }
+        weighted_bucket_sum(&buckets)
+    }
+
+    /// The same buckets as affine sums ([`group_sums`]: the bases sorted by digit, then summed
+    /// by batch-affine additions), then `sum_d d * S_d` with mixed additions into the running
+    /// sum.
+    fn combine_batch_affine(&self, digits: &[(usize, usize)]) -> Projective<C> {
+        let entries = digits
+            .iter()
+            .map(|&(digit, base)| (digit - 1, self.bases[base]));
+        let (sorted, lengths) = sort_into_groups((1 << self.bits) - 1, entries);
+        weighted_bucket_sum(&group_sums(sorted, &lengths))
+    }
+}
+
+/// `sum_d d * S_d` for the buckets `S_1, S_2, ...` (`buckets[d - 1]`, Jacobian or affine):
+/// running sums from the largest digit down, two additions a bucket.
+fn weighted_bucket_sum<C: SWCurveConfig, B>(buckets: &[B]) -> Projective<C>
+where
+    for<'b> Projective<C>: core::ops::AddAssign<&'b B> + core::ops::AddAssign<&'b Projective<C>>,
+{
+    let (mut running, mut sum) = (Projective::<C>::default(), Projective::<C>::default());
+    for bucket in buckets.iter().rev() {
+        running += bucket;
+        sum += &running;
+    }
+    sum
 }
 
 /// A verifying key prepared once for many verifications.
@@ -161,7 +220,7 @@ impl PreparedVerifier {
     /// Prepare `vk`: `e(alpha, beta)`, the G2 line coefficients of gamma and delta, and the
     /// window bases of its input points (up to [`MAX_WINDOWED_INPUTS`] inputs).
     pub fn new(vk: &VerifyingKey) -> Result<Self> {
-        let mut verifier = Self::one_shot(vk)?;
+        let mut verifier = Self::with_pairing(vk, GrothPairing::new)?;
         let inputs = &verifier.ic[1..];
         if !inputs.is_empty() && inputs.len() <= MAX_WINDOWED_INPUTS {
             verifier.windows = Some(InputWindows::new(inputs));
@@ -170,14 +229,23 @@ impl PreparedVerifier {
     }
 
     /// Prepare `vk` for a single verification: no window bases (preparing them costs about
-    /// what one verification saves).
+    /// what one verification saves) and no `e(alpha, beta)` of its own (its pair joins the
+    /// check's Miller loop: [`GrothPairing::one_shot`]).
     pub fn one_shot(vk: &VerifyingKey) -> Result<Self> {
+        Self::with_pairing(vk, GrothPairing::one_shot)
+    }
+
+    /// The key's shape checked, then its pairing data by `pairing`; no window bases.
+    fn with_pairing(
+        vk: &VerifyingKey,
+        pairing: fn(&VerifyingKey) -> GrothPairing<DefaultEngine>,
+    ) -> Result<Self> {
         if vk.gamma_abc_g1.is_empty() {
             return Err(Error::shape("IC", "must hold at least one point (IC[0])"));
         }
         Ok(Self {
             vk: vk.clone(),
-            pairing: GrothPairing::new(vk),
+            pairing: pairing(vk),
             ic: vk.gamma_abc_g1.iter().map(DefaultEngine::g1).collect(),
             windows: None,
             vk_hash: vk_hash(vk),
@@ -206,9 +274,9 @@ impl PreparedVerifier {
         let ic = &self.ic;
         let sum = match &self.windows {
             Some(windows) => windows.combine(inputs),
-            // One scalar multiplication per input (as ark-groth16 does): an MSM would be
-            // faster for many inputs but adds ~16 KB (gzipped) to the wasm verifier.
-            None => ic[1..].iter().zip(inputs).map(|(p, x)| *p * x).sum(),
+            // No window bases (a one-shot key): buckets over all windows at once for many
+            // inputs, one scalar multiplication each for a few.
+            None => variable_base::input_sum(&ic[1..], inputs),
         };
         sum + ic[0]
     }
@@ -286,6 +354,10 @@ mod tests {
             assert_eq!(windows.combine(&inputs), want, "{inputs:?}");
             for windows in &widths {
                 assert_eq!(windows.combine(&inputs), want, "{inputs:?}, {windows:?}");
+                // Both bucket strategies, whichever `combine` picked for this count.
+                let digits = windows.digits(&inputs);
+                assert_eq!(windows.combine_jacobian(&digits), want);
+                assert_eq!(windows.combine_batch_affine(&digits), want);
             }
             for windows in &widths29 {
                 assert_eq!(
@@ -305,6 +377,40 @@ mod tests {
         }
         assert!(Fr::MODULUS.num_bits() as usize <= SCALAR_BITS);
         assert!(windows.combine(&[]).into_affine().is_zero());
+    }
+
+    /// A crafted key's input points may repeat, cancel or be the identity, so that window bases
+    /// and bucket sums meet as equal or opposite points: the batch-affine buckets still give the
+    /// exact sum (on arkworks' G1 and the wasm verifier's).
+    #[test]
+    fn input_windows_with_repeated_opposite_and_zero_points() {
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(17);
+        let p = G1Projective::rand(&mut rng).into_affine();
+        let q = G1Projective::rand(&mut rng).into_affine();
+        let bases = [p, p, -p, q, G1Affine::zero(), (p + p).into_affine(), -q];
+        let bases29: Vec<_> = bases.iter().map(Limbs29::g1).collect();
+        let x = Fr::rand(&mut rng);
+        let cases = [
+            vec![x; 7],
+            vec![x, x, x, x, x, -x - x, x],
+            vec![Fr::ONE; 7],
+            (0..7).map(|_| Fr::rand(&mut rng)).collect(),
+        ];
+        for inputs in cases {
+            let want: G1Projective = bases.iter().zip(&inputs).map(|(b, x)| *b * x).sum();
+            for bits in [4, 6, 7] {
+                let windows = InputWindows::with_bits(&bases, bits);
+                let digits = windows.digits(&inputs);
+                assert_eq!(windows.combine_batch_affine(&digits), want, "{inputs:?}");
+                assert_eq!(windows.combine_jacobian(&digits), want, "{inputs:?}");
+                let windows29 = InputWindows::with_bits(&bases29, bits);
+                let digits29 = windows29.digits(&inputs);
+                assert_eq!(
+                    windows29.combine_batch_affine(&digits29).into_affine(),
+                    Limbs29::g1(&want.into_affine())
+                );
+            }
+        }
     }
 
     /// A window read from the limbs equals the same bits read one by one, for every width and

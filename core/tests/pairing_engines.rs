@@ -21,8 +21,13 @@ fn input_point<B: PairingEngine>(vk: &VerifyingKey, inputs: &[Fr]) -> Projective
     InputWindows::new(&ic[1..]).combine(inputs) + ic[0]
 }
 
+/// The verdict of a key prepared for many checks, asserted equal to a one-shot preparation's
+/// (`e(-alpha, beta)` inside the check's Miller loop).
 fn accepts<B: PairingEngine>(vk: &VerifyingKey, proof: &Proof, inputs: &[Fr]) -> bool {
-    GrothPairing::<B>::new(vk).check(proof, &input_point::<B>(vk, inputs))
+    let l = input_point::<B>(vk, inputs);
+    let prepared = GrothPairing::<B>::new(vk).check(proof, &l);
+    assert_eq!(GrothPairing::<B>::one_shot(vk).check(proof, &l), prepared);
+    prepared
 }
 
 /// Both engines' verdict, asserted equal.
@@ -134,4 +139,35 @@ fn products_of_pairings_agree() {
     let bad_right = [right[0], other_g2(right[1])];
     assert!(!product_is_one::<Arkworks>(&left, &bad_right));
     assert!(!product_is_one::<Limbs29>(&left, &bad_right));
+}
+
+/// Both engines' G2 subgroup test (the parsers' check of every G2 point: arkworks' natively,
+/// `zkagg_field29`'s endomorphism test in wasm) agree with the definition `[r] Q = 0`: on
+/// multiples of the generator and the identity (in G2), and on twist points from random `x`, their
+/// cofactor part `[r] Q` alone and that part added to a G2 point (outside).
+#[test]
+fn engines_agree_on_g2_subgroup_membership() {
+    use ark_ff::{PrimeField, UniformRand, Zero};
+    let mut rng = rng(5);
+    let in_g2 = |q: &G2Affine| q.mul_bigint(Fr::MODULUS).is_zero();
+    let both = |q: &G2Affine| {
+        let (ark, limbs) = (Arkworks::g2_in_subgroup(q), Limbs29::g2_in_subgroup(q));
+        assert_eq!(ark, limbs, "{q:?}");
+        assert_eq!(ark, in_g2(q), "{q:?}");
+        ark
+    };
+    assert!(both(&G2Affine::zero()) && both(&G2Affine::generator()));
+    let mut outside = 0;
+    while outside < 8 {
+        let g2_point = (G2Affine::generator() * Fr::rand(&mut rng)).into_affine();
+        assert!(both(&g2_point) && both(&-g2_point));
+        let x = ark_bn254::Fq2::rand(&mut rng);
+        let Some(q) = G2Affine::get_point_from_x_unchecked(x, false) else {
+            continue;
+        };
+        let cofactor_part = q.mul_bigint(Fr::MODULUS).into_affine();
+        let mixed = (g2_point + cofactor_part).into_affine();
+        assert!(!both(&q) && !both(&cofactor_part) && !both(&mixed));
+        outside += 1;
+    }
 }

@@ -155,6 +155,45 @@ impl SWCurveConfig for G2Config {
     fn mul_by_a(_: Fq2) -> Fq2 {
         Fq2::ZERO
     }
+
+    /// Membership of a twist point `Q` in G2, the order-`r` subgroup, by the endomorphism test
+    /// of Dai, Lin, Zhao and Zhou (ePrint 2022/348, sections 3 and 5.1) for BN254:
+    ///
+    /// `Q in G2  <=>  [x + 1] Q + psi([x] Q) + psi^2([x] Q) = psi^3([2x] Q)`
+    ///
+    /// with `x` BN254's 63-bit seed and `psi(x, y) = (conj(x) xi^((p-1)/3), conj(y) xi^((p-1)/2))`
+    /// (`xi = 9 + u`; conjugation is the `p`-power Frobenius of `Fq2`) the untwist-Frobenius-twist
+    /// endomorphism. On G2, `psi` acts as multiplication by `p mod r`, a root of
+    /// `X^2 - tX + p`, for which the relation holds; the paper proves that on BN254's twist no
+    /// point outside G2 satisfies it, so the test is exact (not probabilistic). Cost: one 63-bit
+    /// scalar multiplication (arkworks' default multiplies by the 254-bit `r`; its BN254 test,
+    /// `psi(Q) = [6x^2] Q`, by a 127-bit scalar), three `psi`s and five additions, on this
+    /// backend's field: the wasm verifier checks every proof's `B` with it (through arkworks'
+    /// `Fq` that check was a fifth of a verification). The `xi` powers are the pairing's own
+    /// `TWIST_MUL_BY_Q_X/Y`; the tests compare the verdict with arkworks' on points in and
+    /// outside the subgroup.
+    fn is_in_correct_subgroup_assuming_on_curve(point: &G2Affine) -> bool {
+        const { assert!(!<Config as BnConfig>::X_IS_NEGATIVE) };
+        let x_q = point.mul_bigint(<Config as BnConfig>::X);
+        let psi_x_q = psi(&x_q);
+        let psi2_x_q = psi(&psi_x_q);
+        let left = x_q + point + psi_x_q + psi2_x_q;
+        let right = psi(&psi2_x_q).double();
+        left == right
+    }
+}
+
+/// `psi` on a Jacobian point `(X, Y, Z)` (affine `(X / Z^2, Y / Z^3)`): conjugating all three
+/// coordinates conjugates the affine ones (conjugation is a field automorphism), and the `xi`
+/// factors scale the affine `x` and `y` as they scale `X` and `Y`.
+fn psi(q: &G2Projective) -> G2Projective {
+    let mut image = *q;
+    image.x.frobenius_map_in_place(1);
+    image.y.frobenius_map_in_place(1);
+    image.z.frobenius_map_in_place(1);
+    image.x *= Config::TWIST_MUL_BY_Q_X;
+    image.y *= Config::TWIST_MUL_BY_Q_Y;
+    image
 }
 
 /// The BN parameters: arkworks' `ark_bn254::Config`, field constants converted.
@@ -179,6 +218,7 @@ impl BnConfig for Config {
 pub type Bn254 = bn::Bn<Config>;
 pub type G1Affine = bn::G1Affine<Config>;
 pub type G2Affine = bn::G2Affine<Config>;
+pub type G2Projective = bn::G2Projective<Config>;
 pub type G2Prepared = bn::G2Prepared<Config>;
 
 /// An `Fq2` value from arkworks.
@@ -285,6 +325,47 @@ mod tests {
         assert!(G2Affine::generator().is_on_curve() && G1Affine::generator().is_on_curve());
         assert!(g1_from_ark(&ark_bn254::G1Affine::zero()).is_zero());
         assert!(g2_from_ark(&ark_bn254::G2Affine::zero()).is_zero());
+    }
+
+    /// The `psi` test agrees with arkworks' verdict on subgroup points (random multiples of the
+    /// generator, their negatives, the identity) and on twist points outside it (found from
+    /// random `x`: almost every twist point is outside, its cofactor being about `p`).
+    #[test]
+    fn g2_subgroup_test_agrees_with_arkworks() {
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(352);
+        let ours = |q: &ark_bn254::G2Affine| {
+            let q = g2_from_ark(q);
+            assert!(q.is_on_curve());
+            q.is_in_correct_subgroup_assuming_on_curve()
+        };
+        assert!(ours(&ark_bn254::G2Affine::zero()));
+        assert!(ours(&ark_bn254::G2Affine::generator()));
+        for _ in 0..16 {
+            let q = (ark_bn254::G2Projective::generator() * ark_bn254::Fr::rand(&mut rng))
+                .into_affine();
+            assert!(ours(&q) && ours(&-q));
+        }
+        let mut outside = 0;
+        while outside < 16 {
+            let x = Ark2::rand(&mut rng);
+            let Some(q) = ark_bn254::G2Affine::get_point_from_x_unchecked(x, false) else {
+                continue;
+            };
+            assert!(!q.is_in_correct_subgroup_assuming_on_curve());
+            assert!(!ours(&q) && !ours(&-q));
+            // Cleared of its cofactor, the same point is in G2 and passes.
+            let cleared = q.clear_cofactor();
+            assert!(cleared.is_in_correct_subgroup_assuming_on_curve() && ours(&cleared));
+            // Its part outside G2 alone ([r] Q: order dividing the cofactor), and that part
+            // added to a G2 point, are refused.
+            let torsion = q
+                .mul_bigint(<ark_bn254::Fr as ark_ff::PrimeField>::MODULUS)
+                .into_affine();
+            assert!(!torsion.is_zero() && !ours(&torsion));
+            let mixed = (cleared + torsion).into_affine();
+            assert!(!mixed.is_in_correct_subgroup_assuming_on_curve() && !ours(&mixed));
+            outside += 1;
+        }
     }
 
     #[test]

@@ -29,7 +29,7 @@ use serde_json::{json, Value};
 
 use super::{AggregateProof, AggregateStatement, AggregateVerifyingKey, CommittedVerifyingKey};
 use crate::formats::snarkjs::{g1_json, g2_json, parse_decimal, parse_g1, parse_g2, to_decimal};
-use crate::formats::Encoding;
+use crate::formats::{check_point, Encoding};
 use crate::{Error, Fr, Result};
 
 /// The `protocol` member of the JSON forms.
@@ -318,7 +318,9 @@ impl<'a> Reader<'a> {
         Ok(slice)
     }
 
-    /// Decode a `size`-byte value, validated and canonical (re-encodes to the same bytes).
+    /// Decode a `size`-byte value, canonical (re-encodes to the same bytes). Points are decoded
+    /// with `Validate::No` and checked by [`Reader::g1`] / [`Reader::g2`] ([`check_point`]);
+    /// scalars need no validation beyond the deserialiser's refusal of values `>= r`.
     fn value<T: CanonicalDeserialize + CanonicalSerialize>(
         &mut self,
         size: usize,
@@ -326,7 +328,7 @@ impl<'a> Reader<'a> {
     ) -> Result<T> {
         let bytes = self.take(size, field)?;
         let mut reader = bytes;
-        let value = T::deserialize_with_mode(&mut reader, Compress::Yes, Validate::Yes)
+        let value = T::deserialize_with_mode(&mut reader, Compress::Yes, Validate::No)
             .map_err(|e| Error::binary(self.what, format!("{field}: {e}")))?;
         let mut again = Vec::with_capacity(size);
         put(&mut again, &value);
@@ -341,6 +343,7 @@ impl<'a> Reader<'a> {
 
     fn g1(&mut self, field: &str, nonzero: bool) -> Result<G1Affine> {
         let p: G1Affine = self.value(G1_SIZE, field)?;
+        check_point(&p, field).map_err(|problem| Error::binary(self.what, problem))?;
         if nonzero && p.is_zero() {
             return Err(Error::binary(
                 self.what,
@@ -352,6 +355,7 @@ impl<'a> Reader<'a> {
 
     fn g2(&mut self, field: &str, nonzero: bool) -> Result<G2Affine> {
         let p: G2Affine = self.value(G2_SIZE, field)?;
+        check_point(&p, field).map_err(|problem| Error::binary(self.what, problem))?;
         if nonzero && p.is_zero() {
             return Err(Error::binary(
                 self.what,

@@ -6,22 +6,62 @@
 //! A verifying key is `alpha_g1 | beta_g2 | gamma_g2 | delta_g2 | gamma_abc_g1 (vector)`, a proof
 //! `a | b | c` (128 bytes), public inputs a vector of 32-byte scalars.
 //!
-//! Deserialisation uses `Validate::Yes`, so arkworks rejects coordinates `>= p`, scalars `>= r`,
-//! x values with no matching y, and G2 points outside the prime-order subgroup. On top of that we
-//! reject trailing bytes (the encoding stays injective) and keys with an empty `gamma_abc_g1`.
+//! Decoding rejects what arkworks' deserialiser rejects with `Validate::No` (coordinates `>= p`,
+//! scalars `>= r`, x values with no matching y, bad flags), then checks every decoded point with
+//! [`check_point`] (on the curve, in the prime-order subgroup: what `Validate::Yes` would check,
+//! through the parsers' one check, whose G2 test runs on the build's pairing engine). On top of
+//! that we reject trailing bytes (the encoding stays injective) and keys with an empty
+//! `gamma_abc_g1`.
 
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
 
+use super::check_point;
 use crate::{Error, Fr, Proof, Result, VerifyingKey};
+
+/// A decoded value whose points must pass [`check_point`] before it is used.
+trait CheckPoints {
+    fn check_points(&self) -> Result<()>;
+}
+
+impl CheckPoints for Proof {
+    fn check_points(&self) -> Result<()> {
+        check_point(&self.a, "a")?;
+        check_point(&self.b, "b")?;
+        check_point(&self.c, "c")
+    }
+}
+
+impl CheckPoints for VerifyingKey {
+    fn check_points(&self) -> Result<()> {
+        check_point(&self.alpha_g1, "alpha_g1")?;
+        check_point(&self.beta_g2, "beta_g2")?;
+        check_point(&self.gamma_g2, "gamma_g2")?;
+        check_point(&self.delta_g2, "delta_g2")?;
+        for (i, point) in self.gamma_abc_g1.iter().enumerate() {
+            check_point(point, &format!("gamma_abc_g1[{i}]"))?;
+        }
+        Ok(())
+    }
+}
+
+/// Scalars have no points; the deserialiser already refused values `>= r`.
+impl CheckPoints for Vec<Fr> {
+    fn check_points(&self) -> Result<()> {
+        Ok(())
+    }
+}
 
 /// Upper bound on vector lengths we accept, so a forged length prefix cannot make us allocate
 /// gigabytes before failing. 2^20 public inputs is far beyond any Groth16 key in practice.
 const MAX_VECTOR_LEN: u64 = 1 << 20;
 
-fn decode<T: CanonicalDeserialize>(bytes: &[u8], what: &str) -> Result<T> {
+fn decode<T: CanonicalDeserialize + CheckPoints>(bytes: &[u8], what: &str) -> Result<T> {
     let mut reader = bytes;
-    let value = T::deserialize_with_mode(&mut reader, Compress::Yes, Validate::Yes)
+    let value = T::deserialize_with_mode(&mut reader, Compress::Yes, Validate::No)
         .map_err(|e| Error::binary(what, e))?;
+    value
+        .check_points()
+        .map_err(|problem| Error::binary(what, problem))?;
     if !reader.is_empty() {
         return Err(Error::binary(
             what,

@@ -23,6 +23,7 @@ pub mod snarkjs;
 
 use ark_ec::short_weierstrass::{Affine, SWCurveConfig};
 
+use crate::pairing::{DefaultEngine, PairingEngine};
 use crate::{Error, Fr, Proof, Result, VerifyingKey};
 
 /// The encodings a file or buffer can be in.
@@ -113,24 +114,46 @@ pub fn check_input_count(vk: &VerifyingKey, inputs: &[Fr]) -> Result<()> {
     Ok(())
 }
 
+/// BN254's two groups as [`check_point`] checks them: on the curve by arkworks, in the
+/// prime-order subgroup by the test below.
+pub trait CheckedCurve: SWCurveConfig {
+    /// Whether `point` (on the curve) lies in the order-`r` subgroup.
+    fn in_subgroup(point: &Affine<Self>) -> bool;
+}
+
+impl CheckedCurve for ark_bn254::g1::Config {
+    /// Cofactor 1: every point on the curve is in the group (arkworks answers so directly).
+    fn in_subgroup(point: &Affine<Self>) -> bool {
+        point.is_in_correct_subgroup_assuming_on_curve()
+    }
+}
+
+impl CheckedCurve for ark_bn254::g2::Config {
+    /// The twist's cofactor is about `p`: the build's pairing engine runs the endomorphism test
+    /// `psi(Q) = [6x^2] Q` (arkworks' natively; in wasm the same test on the 29-bit field).
+    fn in_subgroup(point: &Affine<Self>) -> bool {
+        DefaultEngine::g2_in_subgroup(point)
+    }
+}
+
 /// Checks that `point` is on its curve (BN254's G1, or the G2 twist) and in the prime-order
 /// subgroup, `Err` naming `field` otherwise. G1 has cofactor 1, so on the curve means in the
 /// subgroup there; the twist has a large cofactor, and a G2 point outside the subgroup would
 /// make a pairing equation meaningless.
 ///
-/// The JSON parsers (the aggregate's JSON included), the calldata decoders and the aggregate
-/// verifier call this one function (the binary decoders, the aggregate's too, have arkworks run
-/// the same two checks: `Validate::Yes`): one place to
-/// audit, and in wasm one copy of the curve arithmetic per group instead of one inlined into
-/// each caller (`inline(never)`; validation is never the hot path).
+/// Every parser calls this one function: the JSON parsers (the aggregate's JSON included), the
+/// calldata decoders, the binary decoders (they decode with arkworks' `Validate::No`, then check
+/// each point here) and the aggregate verifier. One place to audit, and in wasm one copy of the
+/// curve arithmetic per group instead of one inlined into each caller (`inline(never)`;
+/// validation is never the hot path).
 #[inline(never)]
-pub fn check_point<P: SWCurveConfig>(point: &Affine<P>, field: &str) -> Result<()> {
+pub fn check_point<P: CheckedCurve>(point: &Affine<P>, field: &str) -> Result<()> {
     if !point.is_on_curve() {
         return Err(Error::NotOnCurve {
             field: field.to_string(),
         });
     }
-    if !point.is_in_correct_subgroup_assuming_on_curve() {
+    if !P::in_subgroup(point) {
         return Err(Error::NotInSubgroup {
             field: field.to_string(),
         });
