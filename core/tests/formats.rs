@@ -287,7 +287,12 @@ fn points_off_the_curve_or_outside_the_subgroup_are_rejected_everywhere() {
             field: "pi_b".into()
         }
     );
-    assert!(binary::proof_from_bytes(&binary::proof_to_bytes(&bad)).is_err());
+    let err = binary::proof_from_bytes(&binary::proof_to_bytes(&bad)).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("b: point is not in the prime-order subgroup"),
+        "{err}"
+    );
     let words = calldata::proof_to_words(&bad);
     assert_eq!(
         calldata::proof_from_words(&words).unwrap_err(),
@@ -303,7 +308,13 @@ fn points_off_the_curve_or_outside_the_subgroup_are_rejected_everywhere() {
             field: "vk_delta_2".into()
         }
     );
-    assert!(binary::verifying_key_from_bytes(&binary::verifying_key_to_bytes(&bad_vk)).is_err());
+    let err =
+        binary::verifying_key_from_bytes(&binary::verifying_key_to_bytes(&bad_vk)).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("delta_g2: point is not in the prime-order subgroup"),
+        "{err}"
+    );
 
     // Calldata: coordinate >= p and input >= r are rejected, not reduced.
     let mut words = calldata::proof_to_words(&proof);

@@ -445,6 +445,31 @@ fn malformed_binary_is_rejected_naming_the_field() {
         }
     }
     assert!(hit);
+    // B on the twist but outside the prime-order subgroup: arkworks decodes it (Validate::No),
+    // check_point refuses it by name; the same for a key's G2 points.
+    let mut rogue = proof;
+    rogue.b = twist_point_outside_subgroup();
+    let text = err_text(proof_from_bytes(&proof_to_bytes(&rogue)));
+    assert!(
+        text.contains("b: point is not in the prime-order subgroup"),
+        "{text}"
+    );
+    for field in ["beta2", "gamma2", "delta2", "k_gamma2"] {
+        let mut vk = fx.vk.clone();
+        *match field {
+            "beta2" => &mut vk.beta2,
+            "gamma2" => &mut vk.gamma2,
+            "delta2" => &mut vk.delta2,
+            _ => &mut vk.k_gamma2,
+        } = twist_point_outside_subgroup();
+        let text = err_text(verifying_key_from_bytes(&verifying_key_to_bytes(&vk)));
+        assert!(
+            text.contains(&format!(
+                "{field}: point is not in the prime-order subgroup"
+            )),
+            "{text}"
+        );
+    }
     // Identity A (compressed infinity: flag bit) is rejected by name.
     let mut b = bin.clone();
     let mut inf = Vec::new();
