@@ -1,11 +1,14 @@
 //! Where the verifiers' pairings run: arkworks' BN254 natively, BN254 on 29-bit limbs in wasm.
 //!
-//! Both engines are arkworks' generic BN pairing (`ark_ec::bn`); they differ only in the base
-//! field's representation. Natively arkworks' four 64-bit limbs are fastest. In wasm there is
-//! no 64x64 -> 128-bit product and arkworks' field product emulates each wide product with
-//! four narrow ones; [`zkagg_field29`] keeps nine 29-bit limbs whose products sum in 64-bit
-//! columns without carries. [`DefaultEngine`] picks by target; the tests run both natively and
-//! check that they agree (and `zkagg_field29`'s tests check its pairing value for value).
+//! Both engines run the optimal ate pairing with arkworks' line coefficients and constants;
+//! they differ in the base field's representation and in the `Fq12` products. Natively
+//! arkworks' BN pairing (`ark_ec::bn`) on four 64-bit limbs is fastest. In wasm there is no
+//! 64x64 -> 128-bit product and arkworks' field product emulates each wide product with four
+//! narrow ones; [`zkagg_field29`] keeps nine 29-bit limbs whose products sum in 64-bit columns
+//! without carries, and its Miller loop and final exponentiation reduce once per `Fq12`
+//! coefficient instead of once per `Fq2` product (`zkagg_field29::lazy`). [`DefaultEngine`]
+//! picks by target; the tests run both natively and check that they agree (and
+//! `zkagg_field29`'s tests check its pairing value for value against arkworks').
 //!
 //! Points cross as arkworks points that their parser validated (on the curve, in the
 //! subgroup: the G2 test is the engine's own, [`PairingEngine::g2_in_subgroup`]); the
@@ -34,6 +37,15 @@ pub trait PairingEngine: Clone + core::fmt::Debug {
     /// Whether `point`, on the twist, lies in G2 (the order-`r` subgroup), computed on this
     /// engine's field: the parsers' subgroup check of every G2 point (a proof's `B` each time).
     fn g2_in_subgroup(point: &G2Affine) -> bool;
+    /// `prod_i e(left[i], right[i])` before the final exponentiation: arkworks' multi-Miller
+    /// loop unless the engine has its own.
+    fn multi_miller_loop(left: Vec<Prepared1<Self>>, right: Vec<Prepared2<Self>>) -> Target<Self> {
+        Self::E::multi_miller_loop(left, right).0
+    }
+    /// `f^((p^12 - 1) / r)` (`None` for `f = 0`): arkworks' unless the engine has its own.
+    fn final_exponentiation(f: Target<Self>) -> Option<Target<Self>> {
+        Self::E::final_exponentiation(ark_ec::pairing::MillerLoopOutput(f)).map(|value| value.0)
+    }
 }
 
 /// arkworks' `ark_bn254::Bn254` (points pass through unchanged).
@@ -78,6 +90,15 @@ impl PairingEngine for Limbs29 {
     fn g2_in_subgroup(point: &G2Affine) -> bool {
         Self::g2(point).is_in_correct_subgroup_assuming_on_curve()
     }
+    /// `zkagg_field29`'s loop: arkworks' steps and line coefficients with `Fq12` products that
+    /// reduce once per output coefficient (equal to arkworks' value, tested there and here).
+    fn multi_miller_loop(left: Vec<Prepared1<Self>>, right: Vec<Prepared2<Self>>) -> Target<Self> {
+        let pairs: Vec<_> = left.into_iter().zip(right.iter()).collect();
+        zkagg_field29::pairing::multi_miller_loop(&pairs)
+    }
+    fn final_exponentiation(f: Target<Self>) -> Option<Target<Self>> {
+        zkagg_field29::pairing::final_exponentiation(&f)
+    }
 }
 
 /// The engine of this build: [`Limbs29`] in wasm, [`Arkworks`] elsewhere.
@@ -92,16 +113,13 @@ type Prepared1<B> = <<B as PairingEngine>::E as Pairing>::G1Prepared;
 type Prepared2<B> = <<B as PairingEngine>::E as Pairing>::G2Prepared;
 
 /// `prod_i e(left[i], right[i])` before the final exponentiation. Every pairing of this module
-/// goes through this one function, so each engine has one instantiation of arkworks' generic
-/// multi-Miller loop: called with arrays of different lengths and with iterators, the loop was
-/// compiled once per caller (in wasm, several KB of the verifier's download each time). The
-/// vectors cost an allocation next to a pairing.
+/// goes through this one function, so each engine has one instantiation of its multi-Miller
+/// loop: arkworks' generic loop, called with arrays of different lengths and with iterators,
+/// was compiled once per caller (in wasm, several KB of the verifier's download each time).
+/// The vectors cost an allocation next to a pairing.
 #[inline(never)]
-fn miller_loop<B: PairingEngine>(
-    left: Vec<Prepared1<B>>,
-    right: Vec<Prepared2<B>>,
-) -> ark_ec::pairing::MillerLoopOutput<B::E> {
-    B::E::multi_miller_loop(left, right)
+fn miller_loop<B: PairingEngine>(left: Vec<Prepared1<B>>, right: Vec<Prepared2<B>>) -> Target<B> {
+    B::multi_miller_loop(left, right)
 }
 
 /// `prod_i e(left[i], right[i])`, final exponentiation included (`None` only if the Miller loop's
@@ -110,7 +128,7 @@ fn pairing_product<B: PairingEngine>(
     left: Vec<Prepared1<B>>,
     right: Vec<Prepared2<B>>,
 ) -> Option<Target<B>> {
-    B::E::final_exponentiation(miller_loop::<B>(left, right)).map(|value| value.0)
+    B::final_exponentiation(miller_loop::<B>(left, right))
 }
 
 /// `prod_i e(g1[i], g2[i]) = 1`: one multi-Miller loop and one final exponentiation.

@@ -117,6 +117,19 @@ pub fn fq_to_ark(x: &Fq) -> ArkFq {
     to_fq29(x).to_ark()
 }
 
+/// The nine limbs of `x` (canonical, each below `2^29`), for products outside this module
+/// ([`crate::lazy`]).
+#[inline(always)]
+pub(crate) fn limbs_of(x: &Fq) -> [u64; LIMBS] {
+    unpack(&x.0 .0)
+}
+
+/// An element from nine canonical limbs (each below `2^29`, value below `p`).
+#[inline(always)]
+pub(crate) fn from_canonical_limbs(l: &[u64; LIMBS]) -> Fq {
+    wrap(pack(l))
+}
+
 /// `w - p` if that does not borrow, else `w` (for `w < 2p`: the canonical value).
 #[inline(always)]
 fn reduce_once(w: [u64; WORDS]) -> [u64; WORDS] {

@@ -2,7 +2,8 @@
 //! all arkworks' generic code (`Fp2`/`Fp6`/`Fp12`, `short_weierstrass`, `ark_ec::bn`)
 //! instantiated with [`Fq`](crate::backend::Fq). Every constant is arkworks' `ark_bn254`
 //! constant converted at compile time ([`fq_const`]), so the two instantiations compute the
-//! same pairing; the tests check that value for value.
+//! same pairing; the tests check that value for value. The wasm verifier runs the pairing of
+//! [`crate::pairing`] (the same steps with faster `Fq12` products) on these types.
 //!
 //! Points cross the boundary with [`g1_from_ark`] / [`g2_from_ark`] (coordinates converted,
 //! nothing re-checked: the caller validated them as arkworks points), and pairing values come

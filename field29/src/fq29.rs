@@ -23,7 +23,7 @@ pub(crate) const MASK: u32 = (1 << BITS) - 1;
 /// `p` in 29-bit limbs, little endian.
 pub(crate) const P: [u32; LIMBS] = to_limbs(&<FqConfig as MontConfig<4>>::MODULUS.0);
 /// `-p^{-1} mod 2^29` (arkworks' `-p^{-1} mod 2^64`, reduced).
-const MU: u64 = <FqConfig as MontConfig<4>>::INV & MASK as u64;
+pub(crate) const MU: u64 = <FqConfig as MontConfig<4>>::INV & MASK as u64;
 
 /// Split a 256-bit little-endian integer into nine 29-bit limbs (the top limb takes bits
 /// 232..255 only; callers pass values below `2^256`).

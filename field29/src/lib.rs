@@ -5,8 +5,10 @@
 //! [`fq29`] keeps an element in nine 29-bit limbs whose products sum in 64-bit columns without
 //! carries; it is the coordinate field of the web prover's CPU MSM. [`backend`] makes it an
 //! arkworks `PrimeField`, and [`bn`] instantiates arkworks' BN254 towers, curves and pairing on
-//! it: the wasm verifier's pairing. Native builds keep arkworks' own field (its 64-bit product
-//! is faster there); both compute the same values, which the tests check.
+//! it; [`pairing`] is the wasm verifier's pairing: arkworks' steps and line coefficients with
+//! the `Fq12` products of [`lazy`], which reduce once per output coefficient. Native builds
+//! keep arkworks' own field (its 64-bit product is faster there); both compute the same
+//! values, which the tests check.
 
 #![cfg_attr(not(test), no_std)]
 
@@ -15,6 +17,8 @@ extern crate alloc;
 pub mod backend;
 pub mod bn;
 pub mod fq29;
+pub mod lazy;
+pub mod pairing;
 pub mod self_check;
 
 pub use fq29::{Fq29, Fq2x29};

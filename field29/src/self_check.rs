@@ -12,6 +12,8 @@ use ark_ff::{AdditiveGroup, BigInt, CyclotomicMultSubgroup, Field, One, PrimeFie
 
 use crate::backend::{fq_from_ark, fq_to_ark, Fq};
 use crate::bn::{self, fq12_from_ark, fq12_to_ark, fq2_from_ark};
+use crate::{lazy, pairing};
+use ark_ec::bn::G1Prepared;
 
 type ArkFq = ark_bn254::Fq;
 
@@ -36,7 +38,8 @@ pub fn edge_values() -> Vec<ArkFq> {
 /// Compare the backend's `Fq` (products, sums of two and three products, squares, sums,
 /// differences, negations, doublings, inverses, integer views, the rejection of integers not
 /// below `p`), its `Fq2` and `Fq12` (products, squares, inverses, Frobenius maps, cyclotomic
-/// squares) with arkworks' on the edge values 0, 1, 2, p - 1, p - 2, 1/2, -1/2, 2^253,
+/// squares), the lazy `Fq12` products of [`crate::lazy`] and the pairing of [`crate::pairing`]
+/// with arkworks' on the edge values 0, 1, 2, p - 1, p - 2, 1/2, -1/2, 2^253,
 /// 2^64 - 1 and `randoms` random values, and check the pairing's bilinearity
 /// (`e(aP, bQ) e(-abP, Q) = 1`, `e(P, Q) != 1`). Returns the number of comparisons; the first
 /// mismatch is an error naming the operation and its operands.
@@ -150,6 +153,26 @@ pub fn backend_agrees_with_arkworks(randoms: usize) -> Result<usize, String> {
                 == fq12_from_ark(&cyclotomic.cyclotomic_square()),
             &|| "Fq12 cyclotomic square".into(),
         )?;
+        same(
+            fq12_to_ark(&lazy::cyclotomic_square(&fq12_from_ark(&cyclotomic)))
+                == cyclotomic.cyclotomic_square(),
+            &|| "lazy cyclotomic square".into(),
+        )?;
+        lazy_products_agree(&c, &d, &mut same)?;
+    }
+    // The lazy products on Fq12 values whose coefficients are all one edge value, and on
+    // pairs of different edge values.
+    let edges: Vec<ark_bn254::Fq12> = edge_values()
+        .into_iter()
+        .map(|e| {
+            let two = ark_bn254::Fq2::new(e, -e);
+            let six = ark_bn254::Fq6::new(two, ark_bn254::Fq2::new(e, e), two);
+            ark_bn254::Fq12::new(six, six)
+        })
+        .collect();
+    for (i, c) in edges.iter().enumerate() {
+        lazy_products_agree(c, &edges[(i + 3) % edges.len()], &mut same)?;
+        lazy_products_agree(c, c, &mut same)?;
     }
 
     // Bilinearity of the pairing on this backend: e(aP, bQ) e(-abP, Q) = 1, and e(P, Q) != 1.
@@ -168,7 +191,57 @@ pub fn backend_agrees_with_arkworks(randoms: usize) -> Result<usize, String> {
         bn::g2_from_ark(&ark_bn254::G2Affine::generator()),
     );
     same(!single.0.is_one(), &|| "e(P, Q) = 1".into())?;
+
+    // The wasm verifier's pairing (this crate's Miller loop and final exponentiation) against
+    // arkworks' BN254 pairing on the same points.
+    let prepared: Vec<bn::G2Prepared> = right.iter().map(|q| bn::g2_from_ark(q).into()).collect();
+    let pairs: Vec<_> = left
+        .iter()
+        .map(|p| G1Prepared::from(bn::g1_from_ark(p)))
+        .zip(&prepared)
+        .collect();
+    let ours = pairing::final_exponentiation(&pairing::multi_miller_loop(&pairs[..1]));
+    let expected = ark_bn254::Bn254::pairing(left[0], right[0]).0;
+    same(ours.map(|v| fq12_to_ark(&v)) == Some(expected), &|| {
+        "lazy pairing e(aP, bQ)".into()
+    })?;
+    let ours = pairing::final_exponentiation(&pairing::multi_miller_loop(&pairs));
+    same(ours.is_some_and(|v| v.is_one()), &|| {
+        "lazy pairing e(aP, bQ) e(-abP, Q) != 1".into()
+    })?;
     Ok(count)
+}
+
+/// `lazy`'s `Fq12` product, square, inverse and line product against arkworks' on `c`, `d`.
+fn lazy_products_agree(
+    c: &ark_bn254::Fq12,
+    d: &ark_bn254::Fq12,
+    same: &mut impl FnMut(bool, &dyn Fn() -> String) -> Result<(), String>,
+) -> Result<(), String> {
+    let (u, v) = (fq12_from_ark(c), fq12_from_ark(d));
+    same(fq12_to_ark(&lazy::mul(&u, &v)) == *c * d, &|| {
+        format!("lazy Fq12 {c} * {d}")
+    })?;
+    same(fq12_to_ark(&lazy::square(&u)) == c.square(), &|| {
+        format!("lazy Fq12 {c}^2")
+    })?;
+    same(
+        lazy::inverse(&u).map(|w| fq12_to_ark(&w)) == c.inverse(),
+        &|| format!("lazy Fq12 1 / {c}"),
+    )?;
+    let (l0, l3, l4) = (d.c0.c0, d.c1.c0, d.c1.c1);
+    let mut line = u;
+    lazy::mul_by_034(
+        &mut line,
+        &fq2_from_ark(&l0),
+        &fq2_from_ark(&l3),
+        &fq2_from_ark(&l4),
+    );
+    let mut expected = *c;
+    expected.mul_by_034(&l0, &l3, &l4);
+    same(fq12_to_ark(&line) == expected, &|| {
+        format!("lazy line product {c} by {d}")
+    })
 }
 
 #[cfg(test)]
