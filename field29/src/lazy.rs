@@ -277,6 +277,18 @@ fn reduce2(a: &Wide2) -> Fq2 {
     Fq2::new(store(&reduce(a[0])), store(&reduce(a[1])))
 }
 
+/// `a b mod p` for base-field limbs: the columns, then one reduction.
+#[inline(never)]
+fn product(a: &Limbs, b: &Limbs) -> Fq {
+    store(&reduce(carry_wide(&columns(a, b))))
+}
+
+/// `c s` for `c` in `Fq2` and `s` in `Fq` (a line's coefficient scaled by a G1 coordinate).
+pub fn mul_by_fq(c: &Fq2, s: &Fq) -> Fq2 {
+    let (c, s) = (load2(c), load(s));
+    Fq2::new(product(&c[0], &s), product(&c[1], &s))
+}
+
 // ---- Fq6 = Fq2[v] / (v^3 - xi) ----
 
 #[inline(always)]
