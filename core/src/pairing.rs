@@ -34,6 +34,11 @@ pub trait PairingEngine: Clone + core::fmt::Debug {
     fn g2(point: &G2Affine) -> <Self::E as Pairing>::G2Affine;
     /// A G1 point of this engine as the pairing's left argument.
     fn g1_prepared(point: Affine<Self::G1>) -> <Self::E as Pairing>::G1Prepared;
+    /// An arkworks G2 point as the pairing's right argument: its Miller-loop line
+    /// coefficients (arkworks' preparation unless the engine has its own).
+    fn g2_prepared(point: &G2Affine) -> Prepared2<Self> {
+        Self::g2(point).into()
+    }
     /// Whether `point`, on the twist, lies in G2 (the order-`r` subgroup), computed on this
     /// engine's field: the parsers' subgroup check of every G2 point (a proof's `B` each time).
     fn g2_in_subgroup(point: &G2Affine) -> bool;
@@ -90,6 +95,11 @@ impl PairingEngine for Limbs29 {
     fn g2_in_subgroup(point: &G2Affine) -> bool {
         Self::g2(point).is_in_correct_subgroup_assuming_on_curve()
     }
+    /// `zkagg_field29`'s preparation: arkworks' formulas with its faster `Fq2` products (the
+    /// same coefficients, tested there).
+    fn g2_prepared(point: &G2Affine) -> Prepared2<Self> {
+        zkagg_field29::lines::prepare(&Self::g2(point))
+    }
     /// `zkagg_field29`'s loop: arkworks' steps and line coefficients with `Fq12` products that
     /// reduce once per output coefficient (equal to arkworks' value, tested there and here).
     fn multi_miller_loop(left: Vec<Prepared1<Self>>, right: Vec<Prepared2<Self>>) -> Target<Self> {
@@ -134,7 +144,7 @@ fn pairing_product<B: PairingEngine>(
 /// `prod_i e(g1[i], g2[i]) = 1`: one multi-Miller loop and one final exponentiation.
 pub fn product_is_one<B: PairingEngine>(g1: &[G1Affine], g2: &[G2Affine]) -> bool {
     let left = g1.iter().map(|p| B::g1_prepared(B::g1(p))).collect();
-    let right = g2.iter().map(|p| B::g2(p).into()).collect();
+    let right = g2.iter().map(B::g2_prepared).collect();
     pairing_product::<B>(left, right).is_some_and(|value| value.is_one())
 }
 
@@ -163,7 +173,7 @@ impl<B: PairingEngine> GrothPairing<B> {
     pub fn new(vk: &VerifyingKey) -> Self {
         let alpha_beta = pairing_product::<B>(
             vec![B::g1_prepared(B::g1(&vk.alpha_g1))],
-            vec![B::g2(&vk.beta_g2).into()],
+            vec![B::g2_prepared(&vk.beta_g2)],
         )
         // `None` cannot happen for points of the groups; zero would fail every check (a
         // pairing product is never zero), never pass one.
@@ -176,7 +186,7 @@ impl<B: PairingEngine> GrothPairing<B> {
     pub fn one_shot(vk: &VerifyingKey) -> Self {
         let pair = AlphaBeta::Pair(
             B::g1_prepared(B::g1(&-vk.alpha_g1)),
-            B::g2(&vk.beta_g2).into(),
+            B::g2_prepared(&vk.beta_g2),
         );
         Self::with(vk, pair)
     }
@@ -184,8 +194,8 @@ impl<B: PairingEngine> GrothPairing<B> {
     fn with(vk: &VerifyingKey, alpha_beta: AlphaBeta<B>) -> Self {
         Self {
             alpha_beta,
-            neg_gamma: B::g2(&-vk.gamma_g2).into(),
-            neg_delta: B::g2(&-vk.delta_g2).into(),
+            neg_gamma: B::g2_prepared(&-vk.gamma_g2),
+            neg_delta: B::g2_prepared(&-vk.delta_g2),
         }
     }
 
@@ -200,7 +210,7 @@ impl<B: PairingEngine> GrothPairing<B> {
             B::g1_prepared(B::g1(&proof.c)),
         ];
         let mut right = vec![
-            B::g2(&proof.b).into(),
+            B::g2_prepared(&proof.b),
             self.neg_gamma.clone(),
             self.neg_delta.clone(),
         ];

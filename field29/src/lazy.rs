@@ -289,6 +289,27 @@ pub fn mul_by_fq(c: &Fq2, s: &Fq) -> Fq2 {
     Fq2::new(product(&c[0], &s), product(&c[1], &s))
 }
 
+/// `a b` in `Fq2` (three products, two reductions).
+#[inline(never)]
+pub fn fq2_mul(a: &Fq2, b: &Fq2) -> Fq2 {
+    reduce2(&mul2(&load2(a), &load2(b)))
+}
+
+/// `a^2` in `Fq2` (two products, two reductions).
+#[inline(never)]
+pub fn fq2_square(a: &Fq2) -> Fq2 {
+    reduce2(&square2(&load2(a)))
+}
+
+/// `a b - c d` in `Fq2` with one reduction per component (bounded by `4 p^2`).
+#[inline(never)]
+pub fn fq2_mul_sub(a: &Fq2, b: &Fq2, c: &Fq2, d: &Fq2) -> Fq2 {
+    reduce2(&sub2(
+        &mul2(&load2(a), &load2(b)),
+        &mul2(&load2(c), &load2(d)),
+    ))
+}
+
 // ---- Fq6 = Fq2[v] / (v^3 - xi) ----
 
 #[inline(always)]

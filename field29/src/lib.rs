@@ -18,6 +18,7 @@ pub mod backend;
 pub mod bn;
 pub mod fq29;
 pub mod lazy;
+pub mod lines;
 pub mod pairing;
 pub mod self_check;
 

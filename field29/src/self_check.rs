@@ -12,7 +12,7 @@ use ark_ff::{AdditiveGroup, BigInt, CyclotomicMultSubgroup, Field, One, PrimeFie
 
 use crate::backend::{fq_from_ark, fq_to_ark, Fq};
 use crate::bn::{self, fq12_from_ark, fq12_to_ark, fq2_from_ark};
-use crate::{lazy, pairing};
+use crate::{lazy, lines, pairing};
 use ark_ec::bn::G1Prepared;
 
 type ArkFq = ark_bn254::Fq;
@@ -38,7 +38,8 @@ pub fn edge_values() -> Vec<ArkFq> {
 /// Compare the backend's `Fq` (products, sums of two and three products, squares, sums,
 /// differences, negations, doublings, inverses, integer views, the rejection of integers not
 /// below `p`), its `Fq2` and `Fq12` (products, squares, inverses, Frobenius maps, cyclotomic
-/// squares), the lazy `Fq12` products of [`crate::lazy`] and the pairing of [`crate::pairing`]
+/// squares), the lazy `Fq12` products of [`crate::lazy`], the line coefficients of
+/// [`crate::lines`] and the pairing of [`crate::pairing`]
 /// with arkworks' on the edge values 0, 1, 2, p - 1, p - 2, 1/2, -1/2, 2^253,
 /// 2^64 - 1 and `randoms` random values, and check the pairing's bilinearity
 /// (`e(aP, bQ) e(-abP, Q) = 1`, `e(P, Q) != 1`). Returns the number of comparisons; the first
@@ -192,9 +193,18 @@ pub fn backend_agrees_with_arkworks(randoms: usize) -> Result<usize, String> {
     );
     same(!single.0.is_one(), &|| "e(P, Q) = 1".into())?;
 
-    // The wasm verifier's pairing (this crate's Miller loop and final exponentiation) against
-    // arkworks' BN254 pairing on the same points.
-    let prepared: Vec<bn::G2Prepared> = right.iter().map(|q| bn::g2_from_ark(q).into()).collect();
+    // The wasm verifier's pairing (this crate's line coefficients, Miller loop and final
+    // exponentiation) against arkworks' BN254 pairing on the same points.
+    let prepared: Vec<bn::G2Prepared> = right
+        .iter()
+        .map(|q| lines::prepare(&bn::g2_from_ark(q)))
+        .collect();
+    for (q, ours) in right.iter().zip(&prepared) {
+        let theirs = bn::G2Prepared::from(bn::g2_from_ark(q));
+        same(ours.ell_coeffs == theirs.ell_coeffs, &|| {
+            format!("line coefficients of {q}")
+        })?;
+    }
     let pairs: Vec<_> = left
         .iter()
         .map(|p| G1Prepared::from(bn::g1_from_ark(p)))
