@@ -1,12 +1,13 @@
 //! BN254's optimal ate pairing on this backend with the lazy-reduction products of
 //! [`crate::lazy`]: the multi-Miller loop and the final exponentiation.
 //!
-//! The steps are those of arkworks' generic BN pairing (`ark_ec::bn`), whose line
-//! coefficients (`G2Prepared`, computed by arkworks from the G2 points) this loop consumes in
-//! the same order, so the two compute the same value (the tests compare them, and the core
-//! crate's engine tests compare every verifier check): only the `Fq12` products, squares and
-//! cyclotomic squares are ours. Everything else (Frobenius maps, the one inversion, the
-//! conjugations) is arkworks' tower on [`crate::backend`].
+//! The steps are those of arkworks' generic BN pairing (`ark_ec::bn`), and the line
+//! coefficients (`G2Prepared`, from [`crate::lines::prepare`] or arkworks' preparation, which
+//! give the same values) are consumed in arkworks' order, so the two compute the same value
+//! (the tests compare Miller loops and pairings, and the core crate's engine tests every
+//! verifier check). The `Fq12` products, squares, cyclotomic squares and the inverse are
+//! [`crate::lazy`]'s; Frobenius maps and conjugations are arkworks' tower on
+//! [`crate::backend`].
 
 use alloc::vec::Vec;
 use core::slice::Iter;
@@ -32,7 +33,7 @@ fn line(f: &mut Fq12, coefficients: &EllCoeff<Config>, p: &G1Prepared<Config>) {
     );
 }
 
-/// `f^(p^power)` (one copy of arkworks' Frobenius map in the download, for the three calls).
+/// `f^(p^power)` (one copy of arkworks' Frobenius map in the download for its four calls).
 #[inline(never)]
 fn frobenius(f: &Fq12, power: usize) -> Fq12 {
     let mut mapped = *f;
@@ -40,7 +41,7 @@ fn frobenius(f: &Fq12, power: usize) -> Fq12 {
     mapped
 }
 
-/// The next line of every pair multiplied into `f`. arkworks' preparation gives one
+/// The next line of every pair multiplied into `f`. A preparation (ours or arkworks') gives one
 /// coefficient triple per line of the loop, so a prepared point's iterator does not run dry.
 #[inline(never)]
 fn next_lines(f: &mut Fq12, live: &mut [(&G1Prepared<Config>, Iter<'_, EllCoeff<Config>>)]) {
