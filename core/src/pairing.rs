@@ -1,6 +1,7 @@
 //! Where the verifiers' pairings run: arkworks' BN254 natively, BN254 on 29-bit limbs in wasm.
 //!
-//! Both engines run the optimal ate pairing with arkworks' line coefficients and constants;
+//! Both engines run the optimal ate pairing with arkworks' constants and line coefficients
+//! (computed by `zkagg_field29::lines` in wasm, with arkworks' formulas and the same values);
 //! they differ in the base field's representation and in the `Fq12` products. Natively
 //! arkworks' BN pairing (`ark_ec::bn`) on four 64-bit limbs is fastest. In wasm there is no
 //! 64x64 -> 128-bit product and arkworks' field product emulates each wide product with four

@@ -39,10 +39,9 @@ pub fn edge_values() -> Vec<ArkFq> {
 /// differences, negations, doublings, inverses, integer views, the rejection of integers not
 /// below `p`), its `Fq2` and `Fq12` (products, squares, inverses, Frobenius maps, cyclotomic
 /// squares), the lazy `Fq12` products of [`crate::lazy`], the line coefficients of
-/// [`crate::lines`] and the pairing of [`crate::pairing`]
-/// with arkworks' on the edge values 0, 1, 2, p - 1, p - 2, 1/2, -1/2, 2^253,
-/// 2^64 - 1 and `randoms` random values, and check the pairing's bilinearity
-/// (`e(aP, bQ) e(-abP, Q) = 1`, `e(P, Q) != 1`). Returns the number of comparisons; the first
+/// [`crate::lines`] and the pairing of [`crate::pairing`] with arkworks' on the edge values 0,
+/// 1, 2, p - 1, p - 2, 1/2, -1/2, 2^253, 2^64 - 1 and `randoms` random values, and check the
+/// pairing's bilinearity (`e(aP, bQ) e(-abP, Q) = 1`, `e(P, Q) != 1`). Returns the number of comparisons; the first
 /// mismatch is an error naming the operation and its operands.
 pub fn backend_agrees_with_arkworks(randoms: usize) -> Result<usize, String> {
     let mut rng = ark_std::test_rng();
