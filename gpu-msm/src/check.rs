@@ -188,6 +188,7 @@ mod tests {
                     window_bits: c,
                     piece_len: 4,
                     reduce_threads: 3,
+                    ..PlanConfig::default()
                 },
             );
             let expect = G1Projective::msm_bigint(&bases, &scalars);

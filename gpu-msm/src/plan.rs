@@ -1,9 +1,10 @@
 //! The CPU half of the GPU MSM: signed-digit recoding, bucket sorting and the work plan.
 //!
 //! Pippenger's bucket method with `c`-bit signed windows. A scalar `s < 2^254` is recoded into
-//! `W = ceil(255 / c)` digits `d_w` in `[-2^(c-1), 2^(c-1)]` with `s = sum d_w 2^(c w)` (a digit
+//! `W = ceil(255 / c)` digits (`ceil((k + 1) / c)` for scalars below `2^k`:
+//! [`PlanConfig::scalar_bits`]) `d_w` in `[-2^(c-1), 2^(c-1)]` with `s = sum d_w 2^(c w)` (a digit
 //! at or above `2^(c-1)` becomes `d - 2^c` and carries one into the next window; the top window
-//! is never recoded and cannot overflow because `c W >= 255`). Digit `d != 0` puts `sign(d) P`
+//! is never recoded and cannot overflow because `c W >= 255`, or `k + 1`). Digit `d != 0` puts `sign(d) P`
 //! into bucket `|d| - 1` of window `w`, so each window has `B = 2^(c-1)` buckets (half of the
 //! unsigned method: negating an affine point is free).
 //!
@@ -57,6 +58,9 @@ pub struct PlanConfig {
     /// About how many GPU threads the bucket reduction should use (also the number of small
     /// scalar multiplications left to the CPU).
     pub reduce_threads: u32,
+    /// Every scalar is below `2^scalar_bits` (at most [`SCALAR_BITS`]; the CPU MSM's GLV
+    /// halves have 128): the plan has `ceil((scalar_bits + 1) / c)` windows.
+    pub scalar_bits: u32,
 }
 
 impl Default for PlanConfig {
@@ -65,6 +69,7 @@ impl Default for PlanConfig {
             window_bits: None,
             piece_len: 32,
             reduce_threads: 2048,
+            scalar_bits: SCALAR_BITS,
         }
     }
 }
@@ -86,7 +91,13 @@ pub fn choose_window_bits(n: usize) -> u32 {
 
 /// Number of windows for window size `c`: `ceil(255 / c)` (see the module documentation).
 pub fn windows_for(c: u32) -> u32 {
-    (SCALAR_BITS + 1).div_ceil(c)
+    windows_for_bits(c, SCALAR_BITS)
+}
+
+/// Number of windows for window size `c` and scalars below `2^bits`: `ceil((bits + 1) / c)`
+/// (the extra bit takes the carry of the signed recoding).
+pub fn windows_for_bits(c: u32, bits: u32) -> u32 {
+    (bits + 1).div_ceil(c)
 }
 
 /// Bits `[w c, w c + c)` of `s`.
@@ -223,7 +234,8 @@ impl Plan {
             .window_bits
             .unwrap_or_else(|| choose_window_bits(n))
             .clamp(4, 18);
-        let windows = windows_for(c);
+        let bits = config.scalar_bits.clamp(1, SCALAR_BITS);
+        let windows = windows_for_bits(c, bits);
         let buckets = 1u32 << (c - 1);
         let used: Vec<&BigInt<4>> = point_index.iter().map(|&i| &scalars[i as usize]).collect();
 
@@ -482,6 +494,7 @@ mod tests {
                     window_bits: Some(c),
                     piece_len: 3,
                     reduce_threads: 5,
+                    ..PlanConfig::default()
                 },
             );
             assert!(plan
