@@ -23,10 +23,24 @@ pub(crate) const MASK: u32 = (1 << BITS) - 1;
 /// `p` in 29-bit limbs, little endian.
 pub(crate) const P: [u32; LIMBS] = to_limbs(&<FqConfig as MontConfig<4>>::MODULUS.0);
 /// `2p` in nine limbs spread so that a canonical limb can be subtracted from each without a
-/// borrow: limb 0 is `2p`'s limb 0 plus `2^29`, limbs 1-7 plus `2^29 - 1`, limb 8 minus 1 (the
-/// added `2^29 + (2^29 - 1)(2^29 + ... + 2^203) 2^29 - 2^232` is zero). Limbs 0-7 are at least
-/// `2^29 - 1`, limb 8 at least `p`'s limb 8, all below `2^30`: [`Fq29::sub_loose`].
+/// borrow: limb 0 is `2p`'s limb 0 plus `2^29`, limbs 1-7 plus `2^29 - 1`, limb 8 minus 1.
+/// The changes cancel: `2^29 + (2^29 - 1)(2^29 + 2^58 + ... + 2^203) - 2^232 = 0`. Limbs 0-7
+/// are at least `2^29 - 1`, limb 8 at least `p`'s limb 8, all below `2^30`:
+/// [`Fq29::sub_loose`].
 const TWO_P_SPREAD: [u32; LIMBS] = {
+    let q = TWO_P;
+    let mut out = [0u32; LIMBS];
+    out[0] = q[0] + (1 << BITS);
+    let mut j = 1;
+    while j < LIMBS - 1 {
+        out[j] = q[j] + MASK;
+        j += 1;
+    }
+    out[LIMBS - 1] = q[LIMBS - 1] - 1;
+    out
+};
+/// `2p` in 29-bit limbs ([`Fq29::neg_loose`]).
+const TWO_P: [u32; LIMBS] = {
     let mut q = [0u32; LIMBS];
     let mut carry = 0u32;
     let mut j = 0;
@@ -36,15 +50,7 @@ const TWO_P_SPREAD: [u32; LIMBS] = {
         carry = s >> BITS;
         j += 1;
     }
-    let mut out = [0u32; LIMBS];
-    out[0] = q[0] + (1 << BITS);
-    j = 1;
-    while j < LIMBS - 1 {
-        out[j] = q[j] + MASK;
-        j += 1;
-    }
-    out[LIMBS - 1] = q[LIMBS - 1] - 1;
-    out
+    q
 };
 /// `-p^{-1} mod 2^29` (arkworks' `-p^{-1} mod 2^64`, reduced).
 pub(crate) const MU: u64 = <FqConfig as MontConfig<4>>::INV & MASK as u64;
@@ -281,7 +287,9 @@ impl Fq29 {
     /// Bounds: a column position now receives at most 9 products from each of the two terms
     /// and 9 from `m p`, `27 (2^29 - 1)^2 < 2^63`, so the `u64` columns still need no carries;
     /// the result is `(a_0 b_0 + a_1 b_1 + M p) / R < (2 p^2 + R p) / R < 2p` (as `2p < R`),
-    /// so one conditional subtraction makes it canonical.
+    /// so one conditional subtraction makes it canonical. Factors up to `2p` (loose products,
+    /// [`Fq29::neg_loose`]) on 29-bit limbs keep both bounds: the columns are the same, and
+    /// `(8 p^2 + R p) / R < 2p` as `8p < R`.
     #[inline]
     pub fn sum_of_two_products(a: [&Fq29; 2], b: [&Fq29; 2]) -> Fq29 {
         let wide = |x: &Fq29| x.0.map(u64::from);
@@ -375,6 +383,23 @@ impl Fq29 {
         Fq29::ZERO.sub(self)
     }
 
+    /// `2p - self` for `self` below `2p` (canonical or a loose product) in one borrow pass:
+    /// the negation as a **loose** value (limbs below `2^29`, value at most `2p`), fit as a
+    /// factor of a product ([`Fq29::mul`] and [`Fq29::sum_of_two_products`] bound such
+    /// factors), without [`Fq29::neg`]'s conditional addition of `p`.
+    #[inline]
+    pub fn neg_loose(&self) -> Fq29 {
+        let mut r = [0u32; LIMBS];
+        let mut borrow = 0u32;
+        for ((r, &a), &b) in r.iter_mut().zip(&TWO_P).zip(&self.0) {
+            // Limbs are below 2^29: a negative difference wraps to at least 2^31.
+            let d = a.wrapping_sub(b).wrapping_sub(borrow);
+            *r = d & MASK;
+            borrow = d >> 31;
+        }
+        Fq29(r)
+    }
+
     #[inline]
     pub fn is_zero(&self) -> bool {
         self.0 == [0; LIMBS]
@@ -415,13 +440,15 @@ impl Fq2x29 {
     };
 
     /// `(a0 + a1 u)(b0 + b1 u) = (a0 b0 - a1 b1) + (a0 b1 + a1 b0) u`, each coordinate one
-    /// [`Fq29::sum_of_two_products`] (`a0 b0 + (p - a1) b1` for the first): four products and
-    /// two reductions. Karatsuba's three base products cost as many 32x32-bit products
+    /// [`Fq29::sum_of_two_products`] (`a0 b0 + (2p - a1) b1` for the first, the negation
+    /// loose: [`Fq29::neg_loose`]): four products and two reductions. Every coordinate of
+    /// either factor may be a loose product (below `2p` on 29-bit limbs): the sums' bound
+    /// covers factors up to `2p`. Karatsuba's three base products cost as many 32x32-bit products
     /// here (each of its products carries its own reduction) plus two additions and three
     /// subtractions, so the sums of products are the cheaper form on 29-bit limbs.
     #[inline]
     pub fn mul(&self, o: &Fq2x29) -> Fq2x29 {
-        let minus_a1 = self.c1.neg();
+        let minus_a1 = self.c1.neg_loose();
         Fq2x29 {
             c0: Fq29::sum_of_two_products([&self.c0, &minus_a1], [&o.c0, &o.c1]),
             c1: Fq29::sum_of_two_products([&self.c0, &self.c1], [&o.c1, &o.c0]),
@@ -584,8 +611,9 @@ mod tests {
         assert!(TWO_P_SPREAD[LIMBS - 1] >= P[LIMBS - 1]);
     }
 
-    /// Loose values (differences without carries, products without the final subtraction) as
-    /// factors: every product equals arkworks', on edge values (`p - 1` minus 0 gives the
+    /// Loose values (differences without carries, products without the final subtraction,
+    /// negations from `2p`) as factors, also in `Fq2` products: every product equals
+    /// arkworks', on edge values (`p - 1` minus 0 gives the
     /// largest loose difference, `3p - 1`) and random ones, and through chains of loose
     /// products.
     #[test]
@@ -606,6 +634,18 @@ mod tests {
                     assert_eq!(d.mul_loose(&z).to_ark(), (*a - b) * c);
                     assert_eq!(d.mul(&loose), Fq29::from_ark(&((*a - b) * c * a)));
                     assert_eq!(loose.mul(&loose), Fq29::from_ark(&(*c * a).square()));
+                    // 2p - x of canonical (0 gives 2p itself) and loose values.
+                    assert_eq!(x.neg_loose().mul(&z), Fq29::from_ark(&-(*a * c)));
+                    assert_eq!(loose.neg_loose().mul(&x), Fq29::from_ark(&-(*c * a * a)));
+                    // Fq2 products with loose coordinates in either factor.
+                    let (u, v) = (Fq2::new(*a, *b), Fq2::new(*c, *a * c));
+                    let loose2 = Fq2x29 {
+                        c0: Fq29::from_ark(c),
+                        c1: loose,
+                    };
+                    let canonical = Fq2x29::from_ark(&u);
+                    assert_eq!(canonical.mul(&loose2), Fq2x29::from_ark(&(u * v)));
+                    assert_eq!(loose2.mul(&canonical), Fq2x29::from_ark(&(u * v)));
                 }
             }
         }

@@ -215,6 +215,40 @@ pub struct Prover {
     /// The batch circuit's matrices for the last shape proved or prepared: a volunteer proves
     /// job after job of one shape, so they are built once per Worker.
     batch_shape: Rc<RefCell<Option<Rc<BatchShape>>>>,
+    /// The last batch proving key parsed, with its bytes ([`key_for`]).
+    batch_key: Rc<RefCell<Option<CachedKey>>>,
+}
+
+/// A parsed batch proving key and the bytes it came from. A volunteer proves job after job
+/// with one key; parsing it (35.6 MB for the default batch) took about 120 ms of every proof
+/// in the browser (`docs/BENCHMARKS.md`), while the bytes cost one comparison.
+struct CachedKey {
+    bytes: Vec<u8>,
+    key: Rc<zkagg_core::ProvingKey>,
+}
+
+/// The proving key in `bytes`: the cached one if the bytes are the same, byte for byte,
+/// otherwise parsed now (arkworks' uncompressed encoding, as `zkagg setup` writes it) and
+/// cached in place of the old one (dropped first, so two keys never sit in memory at once).
+/// Also says whether it came from the cache.
+fn key_for(
+    cache: &RefCell<Option<CachedKey>>,
+    bytes: Vec<u8>,
+) -> Result<(Rc<zkagg_core::ProvingKey>, bool), JsError> {
+    use ark_serialize::{CanonicalDeserialize, Compress, Validate};
+    if let Some(cached) = cache.borrow().as_ref().filter(|c| c.bytes == bytes) {
+        return Ok((cached.key.clone(), true));
+    }
+    *cache.borrow_mut() = None;
+    let key = Rc::new(
+        zkagg_core::ProvingKey::deserialize_with_mode(&bytes[..], Compress::No, Validate::No)
+            .map_err(|e| JsError::new(&format!("proving key: {e}")))?,
+    );
+    *cache.borrow_mut() = Some(CachedKey {
+        bytes,
+        key: key.clone(),
+    });
+    Ok((key, false))
 }
 
 /// The cached shape for `params`, or a new one (built now, and cached in place of the old).
@@ -270,6 +304,7 @@ impl Prover {
         Ok(Prover {
             engine: Rc::new(engine),
             batch_shape: Rc::new(RefCell::new(None)),
+            batch_key: Rc::new(RefCell::new(None)),
         })
     }
 
@@ -395,7 +430,9 @@ impl Prover {
     /// (`batch-params.json`), `witness` a `BatchWitness` in arkworks' compressed encoding (what a
     /// coordinator ships to volunteers). Resolves to `{ proof, publicSignals, report }` (snarkjs
     /// JSON; `report`: constraints, variables, domainSize, phaseMs, totalMs, with a `shape`
-    /// phase when the circuit's matrices were built by this call).
+    /// phase when the circuit's matrices were built by this call, and `keyCached`: whether the
+    /// key was the one this Worker parsed last, found by comparing the bytes (then `load` is
+    /// only the copy and the comparison).
     #[wasm_bindgen(js_name = proveBatch)]
     pub fn prove_batch(
         &self,
@@ -406,16 +443,12 @@ impl Prover {
     ) -> js_sys::Promise {
         let engine = self.engine.clone();
         let cache = self.batch_shape.clone();
+        let key_cache = self.batch_key.clone();
         wasm_bindgen_futures::future_to_promise(async move {
             use ark_serialize::{CanonicalDeserialize, Compress, Validate};
             let t = now_ms();
             let params = batch_params(&params)?;
-            let pk = zkagg_core::ProvingKey::deserialize_with_mode(
-                &pk.to_vec()[..],
-                Compress::No,
-                Validate::No,
-            )
-            .map_err(|e| JsError::new(&format!("proving key: {e}")))?;
+            let (pk, key_cached) = key_for(&key_cache, pk.to_vec())?;
             let witness = zkagg_core::batch::BatchWitness::deserialize_with_mode(
                 &witness.to_vec()[..],
                 Compress::Yes,
@@ -428,7 +461,10 @@ impl Prover {
             if let Some(ms) = shape_ms {
                 before.push(("shape".to_string(), ms));
             }
-            batch_result(&engine, &pk, &shape, &witness, &options, before).await
+            let result = batch_result(&engine, &pk, &shape, &witness, &options, before).await?;
+            let report = Reflect::get(&result, &"report".into())?;
+            Reflect::set(&report, &"keyCached".into(), &key_cached.into())?;
+            Ok(result)
         })
     }
 

@@ -140,6 +140,16 @@ describe("with WebGPU (SwiftShader)", () => {
     assert.deepEqual(Object.keys(r.again.report.phaseMs), ["load", "witness", "qap", "msm_a", "msm_b1", "msm_b2", "msm_h", "msm_l", "finish"]);
     assert.equal(r.again.report.constraints, r.prepared.constraints);
     assert.match(r.badParams ?? "", /transfers.*not a small whole number/);
+    // The proving key: parsed by the first proveBatch, found in the Worker's cache by the
+    // second (same bytes), parsed again for another setup's key, whose proof verifies under
+    // that setup's key only.
+    assert.equal(r.again.report.keyCached, false);
+    assert.equal(r.cachedKey.report.keyCached, true);
+    assert.deepEqual(r.cachedKey.publicSignals, r.demo.publicSignals);
+    assert.equal(await snarkjsVerify(r.demo.vk, r.cachedKey.publicSignals, r.cachedKey.proof), true, "cached key: snarkjs");
+    assert.equal(r.otherKey.report.keyCached, false);
+    assert.equal(await snarkjsVerify(r.otherKey.vk, r.otherKey.publicSignals, r.otherKey.proof), true, "other key: snarkjs");
+    assert.equal(await snarkjsVerify(r.demo.vk, r.otherKey.publicSignals, r.otherKey.proof), false, "other key's proof under the first key");
     const verifier = wasmVerifier(r.demo.vk);
     for (const [name, p] of [["demo", r.demo], ["proveBatch", r.again]]) {
       assert.equal(await snarkjsVerify(r.demo.vk, p.publicSignals, p.proof), true, `${name}: snarkjs`);

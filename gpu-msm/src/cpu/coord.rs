@@ -103,7 +103,8 @@ pub fn batch_inverse_by_norm<B: Coord<Fq>, E>(
     montgomery_batch_inverse::<Fq, B>(&mut norms);
     for (v, n) in values.iter_mut().zip(&norms) {
         let (a, b) = parts(v);
-        *v = join(a.mul(n), b.neg().mul(n));
+        // The inverse's parts may be loose: they are only factors of the slope's product.
+        *v = join(a.mul_loose(n), b.neg().mul_loose(n));
     }
 }
 

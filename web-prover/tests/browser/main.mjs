@@ -105,9 +105,18 @@ window.zkaggWeb = {
     const again = await prover.proveBatch(demo.pk, params, demo.witness, {
       onProgress: (p) => progress.push(p.phase ?? p),
     });
+    // The same key again comes from the Worker's cache; another key (another setup) is parsed
+    // anew and proves its own statement.
+    const cachedKey = await prover.proveBatch(demo.pk, params, demo.witness);
+    const demo2 = await prover.batchDemo(transfers, depth, seed + 1);
+    const otherKey = await prover.proveBatch(demo2.pk, params, demo2.witness);
     // Malformed params are refused by name.
     const badParams = await prover.proveBatch(demo.pk, { transfers: 1.5, depth }, demo.witness).then(() => null, (e) => e.message);
-    return { demo: { ...demo, pk: demo.pk.length, witness: demo.witness.length }, again, progress, other, prepared, preparedAgain, badParams };
+    return {
+      demo: { ...demo, pk: demo.pk.length, witness: demo.witness.length },
+      again, progress, other, prepared, preparedAgain, badParams, cachedKey,
+      otherKey: { ...otherKey, vk: demo2.vk },
+    };
   },
 };
 log("ready");
