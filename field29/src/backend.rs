@@ -25,7 +25,7 @@ use core::marker::PhantomData;
 use ark_ff::{BigInt, Field, Fp, FpConfig, MontBackend, PrimeField, SqrtPrecomputation};
 
 use crate::fq29::{
-    carry_columns, product_columns, two_product_columns, Fq29, BITS, LIMBS, MASK, P,
+    carry_columns, product_columns, two_product_columns, Fq29, FqModulus, BITS, LIMBS, MASK, P,
 };
 
 /// Words of the packed form: nine limbs, two per word.
@@ -97,7 +97,7 @@ fn from_fq29(x: &Fq29) -> Fq {
 
 #[inline(always)]
 fn to_fq29(x: &Fq) -> Fq29 {
-    Fq29(unpack(&x.0 .0).map(|l| l as u32))
+    Fq29::raw(unpack(&x.0 .0).map(|l| l as u32))
 }
 
 /// An arkworks BN254 `Fq` constant in this backend's form, at compile time.
@@ -237,7 +237,10 @@ impl FpConfig<WORDS> for Backend29 {
 
     #[inline(always)]
     fn mul_assign(a: &mut Fq, b: &Fq) {
-        a.0 .0 = finish(&product_columns(&unpack(&a.0 .0), &unpack(&b.0 .0)));
+        a.0 .0 = finish(&product_columns::<FqModulus>(
+            &unpack(&a.0 .0),
+            &unpack(&b.0 .0),
+        ));
     }
 
     /// Pairs of products share one reduction ([`Fq29::sum_of_two_products`]; arkworks' `Fp2`
@@ -245,7 +248,7 @@ impl FpConfig<WORDS> for Backend29 {
     #[inline]
     fn sum_of_products<const T: usize>(a: &[Fq; T], b: &[Fq; T]) -> Fq {
         let pair = |x: &[Fq], y: &[Fq]| {
-            let columns = two_product_columns(
+            let columns = two_product_columns::<FqModulus>(
                 &unpack(&x[0].0 .0),
                 &unpack(&x[1].0 .0),
                 &unpack(&y[0].0 .0),
@@ -273,7 +276,7 @@ impl FpConfig<WORDS> for Backend29 {
     #[inline(always)]
     fn square_in_place(a: &mut Fq) {
         let l = unpack(&a.0 .0);
-        a.0 .0 = finish(&product_columns(&l, &l));
+        a.0 .0 = finish(&product_columns::<FqModulus>(&l, &l));
     }
 
     /// Through arkworks (a pairing inverts once, in the final exponentiation).

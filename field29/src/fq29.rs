@@ -1,5 +1,7 @@
-//! BN254's base field with **29-bit limbs**: the coordinate arithmetic of the CPU MSM in wasm,
-//! and the product rounds under the wasm verifier's pairing ([`crate::backend`]).
+//! BN254's fields with **29-bit limbs**: [`Fq29`], the coordinate arithmetic of the CPU MSM in
+//! wasm and the product rounds under the wasm verifier's pairing ([`crate::backend`]); [`Fr29`],
+//! the same code over the scalar field's prime, for the web prover's QAP. Both are [`Fp29`] over
+//! a [`Modulus29`].
 //!
 //! wasm32 has a native `i64.mul` but no 64x64 -> 128-bit product, so arkworks' Montgomery
 //! product on four 64-bit limbs emulates every one of its 32 wide products with four 32-bit
@@ -11,53 +13,98 @@
 //! arkworks' in the web prover (`benchFieldMul`) and in `docs/BENCHMARKS.md`.
 //!
 //! Every value is kept **canonical** (limbs below `2^29`, value below `p`), so equality is limb
-//! equality. Conversions to and from arkworks' representation cost one product each.
+//! equality. Conversions to and from arkworks' representation cost one product each
+//! ([`Fp29::from_ark_limbs`] and [`Fp29::limbs_as_integer`] convert without one, for callers
+//! that fold the factor into a product of their own).
 
-use ark_bn254::{Fq, Fq2, FqConfig};
-use ark_ff::{BigInt, MontConfig};
+use core::marker::PhantomData;
+
+use ark_bn254::{Fq2, FqConfig, FrConfig};
+use ark_ff::{BigInt, Fp, MontBackend, MontConfig};
 
 pub(crate) const LIMBS: usize = 9;
 pub(crate) const BITS: u32 = 29;
 pub(crate) const MASK: u32 = (1 << BITS) - 1;
 
-/// `p` in 29-bit limbs, little endian.
-pub(crate) const P: [u32; LIMBS] = to_limbs(&<FqConfig as MontConfig<4>>::MODULUS.0);
-/// `2p` in nine limbs spread so that a canonical limb can be subtracted from each without a
-/// borrow: limb 0 is `2p`'s limb 0 plus `2^29`, limbs 1-7 plus `2^29 - 1`, limb 8 minus 1.
-/// The changes cancel: `2^29 + (2^29 - 1)(2^29 + 2^58 + ... + 2^203) - 2^232 = 0`. Limbs 0-7
-/// are at least `2^29 - 1`, limb 8 at least `p`'s limb 8, all below `2^30`:
-/// [`Fq29::sub_loose`].
-const TWO_P_SPREAD: [u32; LIMBS] = {
-    let q = TWO_P;
+/// A BN254 prime (`p` of the base field, `r` of the scalar field; both below `2^254`, which
+/// every bound below assumes: `6p < 8p < 2^261 = R`) and the constants its 29-bit form needs,
+/// all derived at compile time from arkworks' Montgomery constants for it.
+pub trait Modulus29: Copy + Clone + core::fmt::Debug + PartialEq + Eq + Default + 'static {
+    /// arkworks' four-word Montgomery configuration of the same prime.
+    type Config: MontConfig<4>;
+    /// The prime in 29-bit limbs, little endian.
+    const P: [u32; LIMBS] = to_limbs(&<Self::Config as MontConfig<4>>::MODULUS.0);
+    /// `-p^{-1} mod 2^29` (arkworks' `-p^{-1} mod 2^64`, reduced).
+    const MU: u64 = <Self::Config as MontConfig<4>>::INV & MASK as u64;
+    /// `2p` in 29-bit limbs ([`Fp29::neg_loose`]).
+    const TWO_P: [u32; LIMBS] = twice(&Self::P);
+    /// `2p` in nine limbs spread so that a canonical limb can be subtracted from each without a
+    /// borrow: limb 0 is `2p`'s limb 0 plus `2^29`, limbs 1-7 plus `2^29 - 1`, limb 8 minus 1.
+    /// The changes cancel: `2^29 + (2^29 - 1)(2^29 + 2^58 + ... + 2^203) - 2^232 = 0`. Limbs
+    /// 0-7 are at least `2^29 - 1`, limb 8 at least `p`'s limb 8, all below `2^30`:
+    /// [`Fp29::sub_loose`].
+    const TWO_P_SPREAD: [u32; LIMBS] = spread(&Self::TWO_P);
+    /// `2^266 mod p` in limbs: `mont(x 2^256, 2^266) = x 2^261`, the factor of
+    /// [`Fp29::from_ark`].
+    const TO_29: [u32; LIMBS] = to_limbs(&shl_mod(
+        <Self::Config as MontConfig<4>>::R.0,
+        10,
+        &<Self::Config as MontConfig<4>>::MODULUS.0,
+    ));
+    /// `2^256 mod p` in limbs: `mont(x 2^261, 2^256) = x 2^256`, the factor of
+    /// [`Fp29::to_ark`].
+    const TO_ARK: [u32; LIMBS] = to_limbs(&<Self::Config as MontConfig<4>>::R.0);
+}
+
+/// BN254's base field `Fq` (the curves' coordinates).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct FqModulus;
+impl Modulus29 for FqModulus {
+    type Config = FqConfig;
+}
+
+/// BN254's scalar field `Fr` (the QAP's polynomials in the web prover).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct FrModulus;
+impl Modulus29 for FrModulus {
+    type Config = FrConfig;
+}
+
+/// `p` of the base field in 29-bit limbs ([`crate::lazy`] and [`crate::backend`] work on it).
+pub(crate) const P: [u32; LIMBS] = FqModulus::P;
+/// `-p^{-1} mod 2^29` for the base field.
+pub(crate) const MU: u64 = FqModulus::MU;
+
+/// `2q` in 29-bit limbs for `q < 2^260`.
+const fn twice(q: &[u32; LIMBS]) -> [u32; LIMBS] {
     let mut out = [0u32; LIMBS];
-    out[0] = q[0] + (1 << BITS);
-    let mut j = 1;
-    while j < LIMBS - 1 {
-        out[j] = q[j] + MASK;
-        j += 1;
-    }
-    out[LIMBS - 1] = q[LIMBS - 1] - 1;
-    out
-};
-/// `2p` in 29-bit limbs ([`Fq29::neg_loose`]).
-const TWO_P: [u32; LIMBS] = {
-    let mut q = [0u32; LIMBS];
     let mut carry = 0u32;
     let mut j = 0;
     while j < LIMBS {
-        let s = 2 * P[j] + carry;
-        q[j] = s & MASK;
+        let s = 2 * q[j] + carry;
+        out[j] = s & MASK;
         carry = s >> BITS;
         j += 1;
     }
-    q
-};
-/// `-p^{-1} mod 2^29` (arkworks' `-p^{-1} mod 2^64`, reduced).
-pub(crate) const MU: u64 = <FqConfig as MontConfig<4>>::INV & MASK as u64;
+    out
+}
+
+/// [`Modulus29::TWO_P_SPREAD`] from `2p`.
+const fn spread(two_p: &[u32; LIMBS]) -> [u32; LIMBS] {
+    let mut out = [0u32; LIMBS];
+    out[0] = two_p[0] + (1 << BITS);
+    let mut j = 1;
+    while j < LIMBS - 1 {
+        out[j] = two_p[j] + MASK;
+        j += 1;
+    }
+    out[LIMBS - 1] = two_p[LIMBS - 1] - 1;
+    out
+}
 
 /// Split a 256-bit little-endian integer into nine 29-bit limbs (the top limb takes bits
 /// 232..255 only; callers pass values below `2^256`).
-const fn to_limbs(w: &[u64; 4]) -> [u32; LIMBS] {
+pub const fn to_limbs(w: &[u64; 4]) -> [u32; LIMBS] {
     let mut out = [0u32; LIMBS];
     let mut i = 0;
     while i < LIMBS {
@@ -74,7 +121,7 @@ const fn to_limbs(w: &[u64; 4]) -> [u32; LIMBS] {
 }
 
 /// Inverse of [`to_limbs`] for values below `2^256`.
-fn from_limbs(l: &[u32; LIMBS]) -> [u64; 4] {
+pub fn from_limbs(l: &[u32; LIMBS]) -> [u64; 4] {
     let mut w = [0u64; 4];
     for (i, &limb) in l.iter().enumerate() {
         let bit = i * BITS as usize;
@@ -87,15 +134,22 @@ fn from_limbs(l: &[u32; LIMBS]) -> [u64; 4] {
     w
 }
 
-/// An element `x` of BN254's Fq stored as `x 2^261 mod p` in nine canonical 29-bit limbs.
+/// An element `x` of the field of `M` stored as `x 2^261 mod p` in nine canonical 29-bit limbs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub struct Fq29(pub [u32; LIMBS]);
+pub struct Fp29<M>(pub [u32; LIMBS], PhantomData<M>);
+
+/// The arkworks field of the same prime.
+pub type ArkField<M> = Fp<MontBackend<<M as Modulus29>::Config, 4>, 4>;
+
+/// BN254's base field on 29-bit limbs.
+pub type Fq29 = Fp29<FqModulus>;
+/// BN254's scalar field on 29-bit limbs.
+pub type Fr29 = Fp29<FrModulus>;
 
 /// `x 2^k mod p` for a canonical `x` (below `p < 2^254`), by `k` modular doublings: every
 /// intermediate `2x` stays below `2p < 2^255`, so it fits four words. `const`, so that
 /// arkworks' constants convert at compile time.
-const fn shl_mod(x: [u64; 4], k: u32) -> [u64; 4] {
-    let p = <FqConfig as MontConfig<4>>::MODULUS.0;
+const fn shl_mod(x: [u64; 4], k: u32, p: &[u64; 4]) -> [u64; 4] {
     let mut v = x;
     let mut round = 0;
     while round < k {
@@ -132,25 +186,18 @@ const fn shl_mod(x: [u64; 4], k: u32) -> [u64; 4] {
     v
 }
 
-/// `2^256 mod p` (arkworks' Montgomery radix, as a plain integer).
-const R256: [u64; 4] = <FqConfig as MontConfig<4>>::R.0;
-/// `2^266 mod p` in limbs: `mont(x 2^256, 2^266) = x 2^261`, the factor of [`Fq29::from_ark`].
-const TO_29: [u32; LIMBS] = to_limbs(&shl_mod(R256, 10));
-/// `2^256 mod p` in limbs: `mont(x 2^261, 2^256) = x 2^256`, the factor of [`Fq29::to_ark`].
-const TO_ARK: [u32; LIMBS] = to_limbs(&R256);
-
 /// The nine Montgomery rounds of `a b 2^-261` on limbs below `2^29` held in `u64`s: the
 /// columns `t` of `(a b + M p) / 2^261`, carries not yet resolved ([`Fq29::mul`] explains the
 /// bounds and why the rounds are spelled out).
 #[inline(always)]
-pub(crate) fn product_columns(a: &[u64; LIMBS], b: &[u64; LIMBS]) -> [u64; LIMBS] {
-    let p = P.map(u64::from);
+pub(crate) fn product_columns<M: Modulus29>(a: &[u64; LIMBS], b: &[u64; LIMBS]) -> [u64; LIMBS] {
+    let p = M::P.map(u64::from);
     let mut t = [0u64; LIMBS];
     macro_rules! round {
         ($i:expr) => {{
             let bi = b[$i];
             let t0 = t[0] + a[0] * bi;
-            let m = ((t0 & u64::from(MASK)) * MU) & u64::from(MASK);
+            let m = ((t0 & u64::from(MASK)) * M::MU) & u64::from(MASK);
             let carry = (t0 + m * p[0]) >> BITS;
             for j in 1..LIMBS {
                 t[j - 1] = t[j] + a[j] * bi + m * p[j];
@@ -176,19 +223,19 @@ pub(crate) fn product_columns(a: &[u64; LIMBS], b: &[u64; LIMBS]) -> [u64; LIMBS
 /// The columns of `(a0 b0 + a1 b1) 2^-261` with one reduction ([`Fq29::sum_of_two_products`]
 /// gives the bounds).
 #[inline(always)]
-pub(crate) fn two_product_columns(
+pub(crate) fn two_product_columns<M: Modulus29>(
     a0: &[u64; LIMBS],
     a1: &[u64; LIMBS],
     b0: &[u64; LIMBS],
     b1: &[u64; LIMBS],
 ) -> [u64; LIMBS] {
-    let p = P.map(u64::from);
+    let p = M::P.map(u64::from);
     let mut t = [0u64; LIMBS];
     macro_rules! round {
         ($i:expr) => {{
             let (x, y) = (b0[$i], b1[$i]);
             let t0 = t[0] + a0[0] * x + a1[0] * y;
-            let m = ((t0 & u64::from(MASK)) * MU) & u64::from(MASK);
+            let m = ((t0 & u64::from(MASK)) * M::MU) & u64::from(MASK);
             let carry = (t0 + m * p[0]) >> BITS;
             for j in 1..LIMBS {
                 t[j - 1] = t[j] + a0[j] * x + a1[j] * y + m * p[j];
@@ -222,9 +269,16 @@ pub(crate) fn carry_columns(t: &[u64; LIMBS]) -> [u64; LIMBS] {
     r
 }
 
-impl Fq29 {
-    pub const ZERO: Fq29 = Fq29([0; LIMBS]);
-    pub const ONE: Fq29 = Fq29::from_ark_const(<Fq as ark_ff::Field>::ONE);
+impl<M: Modulus29> Fp29<M> {
+    /// The element whose limbs are `limbs` (the caller keeps them canonical, or loose where
+    /// a method allows it).
+    #[inline(always)]
+    pub const fn raw(limbs: [u32; LIMBS]) -> Self {
+        Fp29(limbs, PhantomData)
+    }
+
+    pub const ZERO: Self = Self::raw([0; LIMBS]);
+    pub const ONE: Self = Self::from_ark_const(<ArkField<M> as ark_ff::Field>::ONE);
 
     /// The Montgomery product `a b 2^-261 mod p` (inputs canonical; output canonical).
     ///
@@ -248,10 +302,10 @@ impl Fq29 {
     /// `2^29`, a column receives at most 9 products below `2^60` and 9 below `2^58`
     /// (`< 2^63.4`: the `u64` columns still need no carries), and
     /// `T < (6 p^2 + R p) / R < 2p` because `6p < R`.
-    #[inline]
-    pub fn mul(&self, other: &Fq29) -> Fq29 {
-        let t = product_columns(&self.0.map(u64::from), &other.0.map(u64::from));
-        Fq29::normalize(&t)
+    #[inline(always)]
+    pub fn mul(&self, other: &Self) -> Self {
+        let t = product_columns::<M>(&self.0.map(u64::from), &other.0.map(u64::from));
+        Self::normalize(&t)
     }
 
     /// [`Fq29::mul`] without the final conditional subtraction: a **loose** result, limbs below
@@ -259,9 +313,9 @@ impl Fq29 {
     /// as a factor of another product (its bound above), where it saves the subtraction's two
     /// passes. The batch-affine additions chain these through their batch inversion.
     #[inline]
-    pub fn mul_loose(&self, other: &Fq29) -> Fq29 {
-        let t = product_columns(&self.0.map(u64::from), &other.0.map(u64::from));
-        Fq29(Fq29::carry(&t))
+    pub fn mul_loose(&self, other: &Self) -> Self {
+        let t = product_columns::<M>(&self.0.map(u64::from), &other.0.map(u64::from));
+        Self::raw(Self::carry(&t))
     }
 
     /// `self - other + 2p` limb by limb with **no carries** (one independent pass, where
@@ -271,12 +325,12 @@ impl Fq29 {
     /// [`Fq29::mul`] or [`Fq29::mul_loose`] (the other factor below `2p` on 29-bit limbs), whose
     /// bound covers it.
     #[inline]
-    pub fn sub_loose(&self, other: &Fq29) -> Fq29 {
+    pub fn sub_loose(&self, other: &Self) -> Self {
         let mut r = [0u32; LIMBS];
         for (j, r) in r.iter_mut().enumerate() {
-            *r = self.0[j] + TWO_P_SPREAD[j] - other.0[j];
+            *r = self.0[j] + M::TWO_P_SPREAD[j] - other.0[j];
         }
-        Fq29(r)
+        Self::raw(r)
     }
 
     /// `(a_0 b_0 + a_1 b_1) 2^-261 mod p` with **one** Montgomery reduction: both products
@@ -291,16 +345,16 @@ impl Fq29 {
     /// [`Fq29::neg_loose`]) on 29-bit limbs keep both bounds: the columns are the same, and
     /// `(8 p^2 + R p) / R < 2p` as `8p < R`.
     #[inline]
-    pub fn sum_of_two_products(a: [&Fq29; 2], b: [&Fq29; 2]) -> Fq29 {
-        let wide = |x: &Fq29| x.0.map(u64::from);
-        let t = two_product_columns(&wide(a[0]), &wide(a[1]), &wide(b[0]), &wide(b[1]));
-        Fq29::normalize(&t)
+    pub fn sum_of_two_products(a: [&Self; 2], b: [&Self; 2]) -> Self {
+        let wide = |x: &Self| x.0.map(u64::from);
+        let t = two_product_columns::<M>(&wide(a[0]), &wide(a[1]), &wide(b[0]), &wide(b[1]));
+        Self::normalize(&t)
     }
 
     /// Resolve the columns' carries into canonical limbs (the value is below `2p`).
     #[inline(always)]
-    fn normalize(t: &[u64; LIMBS]) -> Fq29 {
-        Fq29(Fq29::carry(t)).reduce_once()
+    fn normalize(t: &[u64; LIMBS]) -> Self {
+        Self::raw(Self::carry(t)).reduce_once()
     }
 
     /// The columns' carries resolved into 29-bit limbs (same value).
@@ -317,29 +371,29 @@ impl Fq29 {
     }
 
     #[inline]
-    pub fn square(&self) -> Fq29 {
+    pub fn square(&self) -> Self {
         self.mul(self)
     }
 
     /// `self - p` if that is not negative (input below `2p`).
     #[inline]
-    fn reduce_once(self) -> Fq29 {
+    fn reduce_once(self) -> Self {
         let mut d = [0u32; LIMBS];
         let mut borrow = 0i32;
-        for j in 0..LIMBS {
-            let s = self.0[j] as i32 - P[j] as i32 - borrow;
-            d[j] = (s as u32) & MASK;
+        for ((d, &a), &p) in d.iter_mut().zip(&self.0).zip(&M::P) {
+            let s = a as i32 - p as i32 - borrow;
+            *d = (s as u32) & MASK;
             borrow = i32::from(s < 0);
         }
         if borrow == 0 {
-            Fq29(d)
+            Self::raw(d)
         } else {
             self
         }
     }
 
     #[inline]
-    pub fn add(&self, other: &Fq29) -> Fq29 {
+    pub fn add(&self, other: &Self) -> Self {
         let mut r = [0u32; LIMBS];
         let mut carry = 0u32;
         for ((r, &a), &b) in r.iter_mut().zip(&self.0).zip(&other.0) {
@@ -348,16 +402,16 @@ impl Fq29 {
             carry = s >> BITS;
         }
         // a + b < 2p < 2^255: no carry leaves the top limb.
-        Fq29(r).reduce_once()
+        Self::raw(r).reduce_once()
     }
 
     #[inline]
-    pub fn double(&self) -> Fq29 {
+    pub fn double(&self) -> Self {
         self.add(self)
     }
 
     #[inline]
-    pub fn sub(&self, other: &Fq29) -> Fq29 {
+    pub fn sub(&self, other: &Self) -> Self {
         let mut r = [0u32; LIMBS];
         let mut borrow = 0i32;
         for ((r, &a), &b) in r.iter_mut().zip(&self.0).zip(&other.0) {
@@ -366,21 +420,21 @@ impl Fq29 {
             borrow = i32::from(s < 0);
         }
         if borrow == 0 {
-            return Fq29(r);
+            return Self::raw(r);
         }
         // r = a - b + 2^261; add p and drop the 2^261.
         let mut carry = 0u32;
-        for j in 0..LIMBS {
-            let s = r[j] + P[j] + carry;
-            r[j] = s & MASK;
+        for (r, &p) in r.iter_mut().zip(&M::P) {
+            let s = *r + p + carry;
+            *r = s & MASK;
             carry = s >> BITS;
         }
-        Fq29(r)
+        Self::raw(r)
     }
 
     #[inline]
-    pub fn neg(&self) -> Fq29 {
-        Fq29::ZERO.sub(self)
+    pub fn neg(&self) -> Self {
+        Self::ZERO.sub(self)
     }
 
     /// `2p - self` for `self` below `2p` (canonical or a loose product) in one borrow pass:
@@ -388,16 +442,16 @@ impl Fq29 {
     /// factor of a product ([`Fq29::mul`] and [`Fq29::sum_of_two_products`] bound such
     /// factors), without [`Fq29::neg`]'s conditional addition of `p`.
     #[inline]
-    pub fn neg_loose(&self) -> Fq29 {
+    pub fn neg_loose(&self) -> Self {
         let mut r = [0u32; LIMBS];
         let mut borrow = 0u32;
-        for ((r, &a), &b) in r.iter_mut().zip(&TWO_P).zip(&self.0) {
+        for ((r, &a), &b) in r.iter_mut().zip(&M::TWO_P).zip(&self.0) {
             // Limbs are below 2^29: a negative difference wraps to at least 2^31.
             let d = a.wrapping_sub(b).wrapping_sub(borrow);
             *r = d & MASK;
             borrow = d >> 31;
         }
-        Fq29(r)
+        Self::raw(r)
     }
 
     #[inline]
@@ -406,23 +460,43 @@ impl Fq29 {
     }
 
     /// From arkworks: its limbs hold `x 2^256`, and `mont(x 2^256, 2^266 mod p) = x 2^261`.
-    pub fn from_ark(x: &Fq) -> Fq29 {
-        Fq29(to_limbs(&(x.0).0)).mul(&Fq29(TO_29))
+    pub fn from_ark(x: &ArkField<M>) -> Self {
+        Self::raw(to_limbs(&(x.0).0)).mul(&Self::raw(M::TO_29))
     }
 
     /// [`Fq29::from_ark`] at compile time, for constants: arkworks' limbs hold `x 2^256`, and
     /// five modular doublings make them `x 2^261`.
-    pub const fn from_ark_const(x: Fq) -> Fq29 {
-        Fq29(to_limbs(&shl_mod((x.0).0, 5)))
+    pub const fn from_ark_const(x: ArkField<M>) -> Self {
+        Self::raw(to_limbs(&shl_mod(
+            (x.0).0,
+            5,
+            &<M::Config as MontConfig<4>>::MODULUS.0,
+        )))
+    }
+
+    /// arkworks' limbs as they are, **without a product**: they hold `x 2^256 = (x 2^-5) 2^261`,
+    /// so this is the element `x 2^-5`. For bulk conversions whose consumer folds the factor
+    /// `2^5` into a product it does anyway (the web prover's QAP scales every value once).
+    #[inline]
+    pub fn from_ark_limbs(x: &ArkField<M>) -> Self {
+        Self::raw(to_limbs(&(x.0).0))
+    }
+
+    /// The integer whose 29-bit limbs these are, `x 2^261 mod p` for the element `x`, without a
+    /// product: the plain integer `y` when the element is `y 2^-261` (a consumer that wants
+    /// integers, such as an MSM's scalars, folds `2^-261` into its last product).
+    #[inline]
+    pub fn limbs_as_integer(&self) -> BigInt<4> {
+        BigInt(from_limbs(&self.0))
     }
 
     /// To arkworks: `mont(x 2^261, 2^256 mod p) = x 2^256`, arkworks' stored form.
-    pub fn to_ark(&self) -> Fq {
-        Fq::new_unchecked(BigInt(from_limbs(&self.mul(&Fq29(TO_ARK)).0)))
+    pub fn to_ark(&self) -> ArkField<M> {
+        Fp::new_unchecked(BigInt(from_limbs(&self.mul(&Self::raw(M::TO_ARK)).0)))
     }
 
-    pub fn one() -> Fq29 {
-        Fq29::ONE
+    pub fn one() -> Self {
+        Self::ONE
     }
 }
 
@@ -504,8 +578,9 @@ impl Fq2x29 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ark_bn254::Fq;
     use ark_ec::AdditiveGroup;
-    use ark_ff::{Field, UniformRand, Zero};
+    use ark_ff::{Field, PrimeField, UniformRand, Zero};
     use rand::SeedableRng;
 
     fn edge() -> Vec<Fq> {
@@ -531,6 +606,47 @@ mod tests {
             assert_eq!(Fq29::from_ark(&x).to_ark(), x);
             assert!(Fq29::from_ark(&x).0.iter().all(|&l| l <= MASK));
             assert_eq!(Fq29::from_ark_const(x), Fq29::from_ark(&x));
+        }
+    }
+
+    /// The scalar field on the same limbs: products, sums, differences and loose values equal
+    /// arkworks' `Fr`, and the conversions without a product scale by exactly `2^-5` and
+    /// `2^261`.
+    #[test]
+    fn scalar_field_equals_arkworks() {
+        use ark_bn254::Fr;
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(30);
+        let mut xs = vec![
+            Fr::from(0u64),
+            Fr::from(1u64),
+            -Fr::from(1u64),
+            -Fr::from(2u64),
+            Fr::from(2u64).inverse().unwrap(),
+            Fr::from(u64::MAX),
+        ];
+        xs.extend((0..100).map(|_| Fr::rand(&mut rng)));
+        let m = <FrConfig as MontConfig<4>>::MODULUS.0;
+        assert_eq!(from_limbs(&FrModulus::P), m);
+        assert_eq!(
+            (FrModulus::MU * u64::from(FrModulus::P[0])) & u64::from(MASK),
+            u64::from(MASK)
+        );
+        let two_m5 = Fr::from(2u64).pow([5u64]).inverse().unwrap();
+        for a in &xs {
+            let x = Fr29::from_ark(a);
+            assert_eq!(x.to_ark(), *a);
+            assert_eq!(Fr29::from_ark_const(*a), x);
+            assert_eq!(Fr29::from_ark_limbs(a), Fr29::from_ark(&(*a * two_m5)));
+            let plain = Fr29::from_ark(&(*a * Fr::from(2u64).pow([261u64]).inverse().unwrap()));
+            assert_eq!(plain.limbs_as_integer(), a.into_bigint());
+            for b in xs.iter().take(30) {
+                let y = Fr29::from_ark(b);
+                assert_eq!(x.mul(&y), Fr29::from_ark(&(*a * b)), "{a} * {b}");
+                assert_eq!(x.add(&y), Fr29::from_ark(&(*a + b)), "{a} + {b}");
+                assert_eq!(x.sub(&y), Fr29::from_ark(&(*a - b)), "{a} - {b}");
+                let loose = x.sub_loose(&y).mul(&x.mul_loose(&y));
+                assert_eq!(loose, Fr29::from_ark(&((*a - b) * a * b)));
+            }
         }
     }
 
@@ -598,17 +714,22 @@ mod tests {
             }
             out
         };
-        let m = <FqConfig as MontConfig<4>>::MODULUS.0;
-        let mut two_p = [0u64; 5];
-        for i in 0..4 {
-            two_p[i] |= m[i] << 1;
-            two_p[i + 1] |= m[i] >> 63;
+        fn check<M: Modulus29>(value: impl Fn(&[u32; LIMBS]) -> [u64; 5]) {
+            let m = <M::Config as MontConfig<4>>::MODULUS.0;
+            let mut two_p = [0u64; 5];
+            for i in 0..4 {
+                two_p[i] |= m[i] << 1;
+                two_p[i + 1] |= m[i] >> 63;
+            }
+            assert_eq!(value(&M::TWO_P), two_p);
+            assert_eq!(value(&M::TWO_P_SPREAD), two_p);
+            assert!(M::TWO_P_SPREAD[..LIMBS - 1]
+                .iter()
+                .all(|&l| (MASK..1 << 30).contains(&l)));
+            assert!(M::TWO_P_SPREAD[LIMBS - 1] >= M::P[LIMBS - 1]);
         }
-        assert_eq!(value(&TWO_P_SPREAD), two_p);
-        assert!(TWO_P_SPREAD[..LIMBS - 1]
-            .iter()
-            .all(|&l| (MASK..1 << 30).contains(&l)));
-        assert!(TWO_P_SPREAD[LIMBS - 1] >= P[LIMBS - 1]);
+        check::<FqModulus>(value);
+        check::<FrModulus>(value);
     }
 
     /// Loose values (differences without carries, products without the final subtraction,

@@ -1,9 +1,10 @@
-//! BN254's base field on nine 29-bit limbs, for wasm.
+//! BN254's fields on nine 29-bit limbs, for wasm.
 //!
 //! wasm32 multiplies 64-bit integers natively but has no 64x64 -> 128-bit product, so
 //! arkworks' four-word Montgomery product emulates each wide product with four narrow ones.
 //! [`fq29`] keeps an element in nine 29-bit limbs whose products sum in 64-bit columns without
-//! carries; it is the coordinate field of the web prover's CPU MSM. [`backend`] makes it an
+//! carries; it is the coordinate field of the web prover's CPU MSM, and over the scalar field
+//! ([`Fr29`], the same code on another modulus) the web prover's QAP. [`backend`] makes `Fq29` an
 //! arkworks `PrimeField`, and [`bn`] instantiates arkworks' BN254 towers, curves and pairing on
 //! it; [`pairing`] is the wasm verifier's pairing: arkworks' steps and line coefficients with
 //! the `Fq12` products of [`lazy`], which reduce once per output coefficient. Native builds
@@ -22,4 +23,4 @@ pub mod lines;
 pub mod pairing;
 pub mod self_check;
 
-pub use fq29::{Fq29, Fq2x29};
+pub use fq29::{Fp29, Fq29, Fq2x29, FqModulus, Fr29, FrModulus, Modulus29};

@@ -17,6 +17,30 @@ use ark_ec::bn::G1Prepared;
 
 type ArkFq = ark_bn254::Fq;
 
+/// Counts comparisons and turns the first failed one into an error naming it (the field
+/// self-checks here, in `zkagg_gpu_msm::cpu` and in the web prover's QAP share it).
+#[derive(Debug, Default)]
+pub struct Comparisons {
+    count: usize,
+}
+
+impl Comparisons {
+    /// Count one comparison; `Err(what())` if it failed.
+    pub fn check(&mut self, ok: bool, what: &dyn Fn() -> String) -> Result<(), String> {
+        self.count += 1;
+        if ok {
+            Ok(())
+        } else {
+            Err(what())
+        }
+    }
+
+    /// The comparisons made so far.
+    pub fn count(&self) -> usize {
+        self.count
+    }
+}
+
 /// The edge values of the field checks: 0, 1, 2, p - 1, p - 2, 1/2, -1/2, 2^253, 2^64 - 1
 /// (shared with the MSM coordinates' check in `zkagg_gpu_msm::cpu`).
 pub fn edge_values() -> Vec<ArkFq> {
@@ -47,15 +71,8 @@ pub fn backend_agrees_with_arkworks(randoms: usize) -> Result<usize, String> {
     let mut rng = ark_std::test_rng();
     let mut values = edge_values();
     values.extend((0..randoms).map(|_| ArkFq::rand(&mut rng)));
-    let mut count = 0usize;
-    let mut same = |ok: bool, what: &dyn Fn() -> String| {
-        count += 1;
-        if ok {
-            Ok(())
-        } else {
-            Err(what())
-        }
-    };
+    let mut checks = Comparisons::default();
+    let mut same = |ok: bool, what: &dyn Fn() -> String| checks.check(ok, what);
     let back = |x: Fq| fq_to_ark(&x);
     for (i, a) in values.iter().enumerate() {
         let x = fq_from_ark(a);
@@ -218,7 +235,7 @@ pub fn backend_agrees_with_arkworks(randoms: usize) -> Result<usize, String> {
     same(ours.is_some_and(|v| v.is_one()), &|| {
         "lazy pairing e(aP, bQ) e(-abP, Q) != 1".into()
     })?;
-    Ok(count)
+    Ok(checks.count())
 }
 
 /// `lazy`'s `Fq12` product, square, inverse and line product against arkworks' on `c`, `d`.

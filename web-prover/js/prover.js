@@ -126,7 +126,7 @@ export class WebProver {
     return this.#call({ type: "msmCheck", n, kind, seed });
   }
 
-  /** Test hook: the wasm MSM's 29-bit field against arkworks in this build (number of checks; throws on a mismatch). */
+  /** Test hook: the wasm build's 29-bit fields (MSM coordinates, pairing backend, QAP scalars and FFTs) against arkworks: [msm, pairing, qap] numbers of checks; throws on a mismatch. */
   async fieldSelfTest(randoms = 64) {
     return (await this.#call({ type: "fieldSelfTest", randoms })).checks;
   }

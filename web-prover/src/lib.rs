@@ -18,6 +18,7 @@
 
 pub mod batch;
 pub mod error;
+pub mod fft;
 pub mod format;
 pub mod prover;
 pub mod qap;

@@ -28,7 +28,7 @@ use crate::format::{
     self, check_points_section, parse_g1s, parse_g2s, read_wtns, read_zkey_header, BinFile,
     ZkeyHeader, COEFF_BYTES, G1_BYTES, G2_BYTES,
 };
-use crate::qap::{h_scalars, AbAccumulator};
+use crate::qap::{self, h_scalars, AbAccumulator, QapField};
 use crate::source::Source;
 use crate::{Error, Result};
 
@@ -475,8 +475,8 @@ pub async fn prove_zkey<Z: Source, W: Source>(
     tracker.end(Phase::Load);
 
     // QAP: A, B evaluations from the coefficients, streamed.
-    let w_fr = witness.to_fr();
-    let mut ab = AbAccumulator::new(n, nv);
+    let w_fr = qap::witness_in::<QapField>(&witness.to_fr());
+    let mut ab = AbAccumulator::<QapField>::new(n, nv);
     let per_chunk = (opts.chunk_points * 2).max(1);
     let mut first = 0;
     while first < n_coeffs {
@@ -493,13 +493,12 @@ pub async fn prove_zkey<Z: Source, W: Source>(
         tracker.tick(Phase::Qap, first as f64 / n_coeffs.max(1) as f64);
     }
     drop(w_fr);
-    let (a, b) = ab.finish();
     tracker.end(Phase::Qap);
 
     // H scalars.
     let h = {
         let tr = &mut tracker;
-        h_scalars(a, b, |done| {
+        h_scalars(ab, |done| {
             tr.tick(Phase::Fft, done as f64 / 6.0);
             check_cancel(cancel)
         })?

@@ -670,7 +670,8 @@ fn random_msm(n: usize, kind: &str, seed: u64) -> (Vec<G1Affine>, Vec<BigInt<4>>
 /// Test hook: the 29-bit-limb field checked against arkworks in this build, edge values and
 /// `randoms` random ones: `[msm, pairing]`, the number of comparisons of the MSM's coordinates
 /// (`zkagg_gpu_msm::cpu::coordinates_agree_with_arkworks`) and of the arkworks field backend
-/// the wasm verifier's pairing runs on (`zkagg_field29::self_check`). A mismatch is an error
+/// the wasm verifier's pairing runs on (`zkagg_field29::self_check`), and of the QAP's scalar
+/// field and FFTs (`crate::fft::qap_field_agrees_with_arkworks`). A mismatch is an error
 /// naming the operation and its operands.
 #[wasm_bindgen(js_name = fieldSelfTest)]
 pub fn field_self_test(randoms: u32) -> Result<Vec<u32>, JsError> {
@@ -678,7 +679,9 @@ pub fn field_self_test(randoms: u32) -> Result<Vec<u32>, JsError> {
         .map_err(|e| JsError::new(&format!("29-bit field differs from arkworks: {e}")))?;
     let pairing = zkagg_field29::self_check::backend_agrees_with_arkworks(randoms as usize)
         .map_err(|e| JsError::new(&format!("29-bit field backend differs from arkworks: {e}")))?;
-    Ok(vec![msm as u32, pairing as u32])
+    let qap = crate::fft::qap_field_agrees_with_arkworks(randoms as usize)
+        .map_err(|e| JsError::new(&format!("29-bit scalar field differs from arkworks: {e}")))?;
+    Ok(vec![msm as u32, pairing as u32, qap as u32])
 }
 
 /// Benchmark hook: nanoseconds per base-field multiplication in this build, arkworks' vs the

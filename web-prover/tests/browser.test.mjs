@@ -64,12 +64,13 @@ describe("with WebGPU (SwiftShader)", () => {
     assert.equal(env.adapter, true, "no WebGPU adapter despite --enable-unsafe-webgpu");
   });
 
-  test("the 29-bit field (MSM coordinates, pairing backend) equals arkworks in Chromium (edge and random values)", async (t) => {
+  test("the 29-bit fields (MSM coordinates, pairing backend, QAP scalars and FFTs) equal arkworks in Chromium (edge and random values)", async (t) => {
     await page.evaluate(() => window.zkaggWeb.create({ backend: "cpu" }));
-    const [msm, pairing] = await page.evaluate(() => window.zkaggWeb.fieldSelfTest(64));
+    const [msm, pairing, qap] = await page.evaluate(() => window.zkaggWeb.fieldSelfTest(64));
     assert.ok(msm > 5000, `only ${msm} MSM field checks`);
     assert.ok(pairing > 1000, `only ${pairing} pairing field checks`);
-    t.diagnostic(`${msm} + ${pairing} comparisons`);
+    assert.ok(qap > 1000, `only ${qap} QAP field checks`);
+    t.diagnostic(`${msm} + ${pairing} + ${qap} comparisons`);
   });
 
   test("CPU backend, all threads: the proof verifies (snarkjs, wasm verifier)", async (t) => {

@@ -18,11 +18,12 @@ const pkg = path.join(REPO_ROOT, "web-prover/pkg");
 const prover = await import(path.join(pkg, "zkagg_web_prover.js"));
 await prover.default({ module_or_path: fs.readFileSync(path.join(pkg, "zkagg_web_prover_bg.wasm")) });
 
-test("the 29-bit field (MSM coordinates, pairing backend) equals arkworks in Node (edge and random values)", (t) => {
-  const [msm, pairing] = prover.fieldSelfTest(64);
+test("the 29-bit fields (MSM coordinates, pairing backend, QAP scalars and FFTs) equal arkworks in Node (edge and random values)", (t) => {
+  const [msm, pairing, qap] = prover.fieldSelfTest(64);
   assert.ok(msm > 5000, `only ${msm} MSM field checks`);
   assert.ok(pairing > 1000, `only ${pairing} pairing field checks`);
-  t.diagnostic(`${msm} + ${pairing} comparisons`);
+  assert.ok(qap > 1000, `only ${qap} QAP field checks`);
+  t.diagnostic(`${msm} + ${pairing} + ${qap} comparisons`);
 });
 
 test("a product chain in the 29-bit field ends where arkworks' does", () => {

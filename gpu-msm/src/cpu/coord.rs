@@ -261,15 +261,8 @@ pub fn coordinates_agree_with_arkworks(randoms: usize) -> Result<usize, String> 
     let mut rng = ark_std::test_rng();
     let mut fq = zkagg_field29::self_check::edge_values();
     fq.extend((0..randoms).map(|_| Fq::rand(&mut rng)));
-    let mut count = 0;
-    let mut same = |ok: bool, what: &dyn Fn() -> String| {
-        count += 1;
-        if ok {
-            Ok(())
-        } else {
-            Err(what())
-        }
-    };
+    let mut checks = zkagg_field29::self_check::Comparisons::default();
+    let mut same = |ok: bool, what: &dyn Fn() -> String| checks.check(ok, what);
     for a in &fq {
         let x = Fq29::from_ark(a);
         same(x.to_ark() == *a, &|| format!("round trip of {a}"))?;
@@ -337,7 +330,7 @@ pub fn coordinates_agree_with_arkworks(randoms: usize) -> Result<usize, String> 
             format!("1/({a})")
         })?;
     }
-    Ok(count)
+    Ok(checks.count())
 }
 
 #[cfg(test)]

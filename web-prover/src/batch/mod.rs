@@ -215,13 +215,9 @@ async fn prove_assignment(
 ) -> Result<(Proof, Vec<Fr>)> {
     let cancel = steps.cancel;
     (steps.progress)("qap", 0.0);
-    let (a, b) = shape.evaluations(z, domain.size())?;
-    (steps.progress)("qap", 0.3);
-    let h = qap::h_coefficients(domain, a, b)?;
+    let h_big = qap::h_scalars(shape, domain, z)?;
     // Scalars without the leading constant one (its bases are query[0]).
     let assigned = bigints(&z[1..]);
-    let h_big = bigints(&h);
-    drop(h);
     steps.end("qap")?;
 
     let (r, s) = match seed {
@@ -339,8 +335,15 @@ mod tests {
 
         let domain = qap::domain(shape.num_constraints() + shape.num_instance()).unwrap();
         let (a, b) = shape.evaluations(&z, domain.size()).unwrap();
+        let z29 = crate::fft::read_scaled(&z);
+        let (a29, b29) = shape.evaluations_29(&z29, domain.size()).unwrap();
+        assert_eq!(a29, crate::fft::read_scaled(&a));
+        assert_eq!(b29, crate::fft::read_scaled(&b));
+        let h29 = qap::h_scalars_29(&domain, a29, b29).unwrap();
         let h = qap::h_coefficients(&domain, a, b).unwrap();
         assert_eq!(h, expected_h);
+        assert_eq!(h29, bigints(&expected_h));
+        assert_eq!(qap::h_scalars(&shape, &domain, &z).unwrap(), h29);
     }
 
     /// H is computed as if `C z = A z o B z`: an assignment that does not satisfy the circuit

@@ -16,8 +16,13 @@
 //! statement can come out of this shortcut, only an error.
 
 use ark_bn254::Fr;
-use ark_ff::{FftField, Field};
+use ark_ff::{BigInt, FftField, Field};
 use ark_poly::{EvaluationDomain, GeneralEvaluationDomain};
+
+use zkagg_field29::Fr29;
+
+use super::shape::BatchShape;
+use crate::fft::{self, Domain29};
 
 #[cfg(feature = "parallel")]
 use rayon::prelude::*;
@@ -30,6 +35,89 @@ pub fn domain(rows: usize) -> Result<GeneralEvaluationDomain<Fr>> {
         .ok_or_else(|| Error::Circuit(format!("no FFT domain holds {rows} rows")))
 }
 
+/// `h`'s coefficients as plain integers (the scalars of the `H` MSM) for the full assignment
+/// `z` of `shape`: in wasm on 29-bit limbs ([`BatchShape::evaluations_29`], [`h_scalars_29`]),
+/// natively with arkworks' field and FFTs ([`BatchShape::evaluations`], [`h_coefficients`]),
+/// each the faster there.
+pub fn h_scalars(
+    shape: &BatchShape,
+    domain: &GeneralEvaluationDomain<Fr>,
+    z: &[Fr],
+) -> Result<Vec<BigInt<4>>> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let (a, b) = shape.evaluations_29(&fft::read_scaled(z), domain.size())?;
+        h_scalars_29(domain, a, b)
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        use ark_ff::PrimeField;
+        let (a, b) = shape.evaluations(z, domain.size())?;
+        let h = h_coefficients(domain, a, b)?;
+        #[cfg(feature = "parallel")]
+        return Ok(h.par_iter().map(|x| x.into_bigint()).collect());
+        #[cfg(not(feature = "parallel"))]
+        return Ok(h.iter().map(|x| x.into_bigint()).collect());
+    }
+}
+
+/// [`h_coefficients`] on 29-bit limbs ([`crate::fft`]), as plain integers: the same
+/// interpolations with the constant factors folded into two scaling passes.
+///
+/// The inputs are `a 2^-5` and `b 2^-5` (as [`fft::read_scaled`] and
+/// [`BatchShape::evaluations_29`] give them: no product to convert), so `c = a b` is computed
+/// as `c 2^-10`. Each of `a`, `b`, `c`: `n` times its coefficients
+/// ([`Domain29::ifft_times_n`]), coefficient `i` times `g^i / n`, FFT: its values on the coset
+/// `g D`, with the factor it came with. There `q = a b - c` is `(a b - c) 2^-10`, and its
+/// inverse FFT gives `n` times the coefficients of `h(g X) (g^n - 1) 2^-10`; coefficient `j`
+/// times `g^-j 2^10 / (n (g^n - 1))` is `h_j`, and one more factor `2^-261` makes the limbs
+/// the plain integer ([`fft::integers`]). Tested against [`h_coefficients`].
+pub fn h_scalars_29(
+    domain: &GeneralEvaluationDomain<Fr>,
+    mut a: Vec<Fr29>,
+    mut b: Vec<Fr29>,
+) -> Result<Vec<BigInt<4>>> {
+    let n = domain.size();
+    check_lengths(n, a.len(), b.len())?;
+    let d = Domain29::new(n)?;
+    let g = Fr::GENERATOR;
+    let mut c = fft::zip_map(&a, &b, |x, y| x.mul(y));
+    let n_inv = Fr::from(n as u64)
+        .inverse()
+        .ok_or_else(|| Error::Circuit("domain size not invertible".into()))?;
+    let to_coset = fft::powers(&g, &n_inv, n);
+    for v in [&mut a, &mut b, &mut c] {
+        d.ifft_times_n(v)?;
+        fft::scale(v, &to_coset);
+        d.fft(v)?;
+    }
+    drop(to_coset);
+    let mut q = fft::zip_map(&a, &b, |x, y| x.mul(y));
+    drop((a, b));
+    q = fft::zip_map(&q, &c, |x, y| x.sub(y));
+    drop(c);
+    d.ifft_times_n(&mut q)?;
+    let z_inv = domain
+        .evaluate_vanishing_polynomial(g)
+        .inverse()
+        .ok_or_else(|| Error::Circuit("the vanishing polynomial is zero on the coset".into()))?;
+    let first = z_inv * n_inv * Fr::from(1u64 << 10) * fft::power_of_two(-261);
+    let g_inv = g
+        .inverse()
+        .ok_or_else(|| Error::Circuit("the coset generator is zero".into()))?;
+    fft::scale(&mut q, &fft::powers(&g_inv, &first, n));
+    Ok(fft::integers(&q))
+}
+
+fn check_lengths(n: usize, a: usize, b: usize) -> Result<()> {
+    if a != n || b != n {
+        return Err(Error::Circuit(format!(
+            "QAP evaluations of {a} and {b} points on a domain of {n}"
+        )));
+    }
+    Ok(())
+}
+
 /// `h`'s coefficients (`domain.size()` of them, the last one zero for a satisfying assignment)
 /// from the A and B evaluations on `domain` (each `domain.size()` long).
 pub fn h_coefficients(
@@ -37,14 +125,7 @@ pub fn h_coefficients(
     mut a: Vec<Fr>,
     mut b: Vec<Fr>,
 ) -> Result<Vec<Fr>> {
-    let n = domain.size();
-    if a.len() != n || b.len() != n {
-        return Err(Error::Circuit(format!(
-            "QAP evaluations of {} and {} points on a domain of {n}",
-            a.len(),
-            b.len()
-        )));
-    }
+    check_lengths(domain.size(), a.len(), b.len())?;
     let coset = domain
         .get_coset(Fr::GENERATOR)
         .ok_or_else(|| Error::Circuit("no coset of the FFT domain".into()))?;
@@ -70,4 +151,36 @@ pub fn h_coefficients(
     a.iter_mut().zip(b).zip(c).for_each(quotient);
     coset.ifft_in_place(&mut a);
     Ok(a)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ark_ff::{PrimeField, UniformRand};
+    use rand::SeedableRng;
+
+    /// The 29-bit path equals arkworks' on evaluations that satisfy nothing (random `a`, `b`:
+    /// `h` is then whatever the interpolation gives, the same either way), on domains with
+    /// narrow levels only and with wide ones; unequal lengths are refused.
+    #[test]
+    fn h_on_29_bit_limbs_equals_arkworks() {
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(5);
+        for log_n in [3, 12, 14] {
+            let domain = domain(1 << log_n).unwrap();
+            let n = domain.size();
+            let a: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
+            let mut b: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
+            b[0] = Fr::from(0u64);
+            b[n - 1] = -Fr::ONE;
+            let ours = h_scalars_29(&domain, fft::read_scaled(&a), fft::read_scaled(&b)).unwrap();
+            let ark = h_coefficients(&domain, a, b).unwrap();
+            let ark: Vec<_> = ark.iter().map(|x| x.into_bigint()).collect();
+            assert_eq!(ours, ark, "domain 2^{log_n}");
+        }
+        let domain = domain(8).unwrap();
+        let short = vec![Fr::ONE; 7];
+        let read = fft::read_scaled;
+        assert!(h_scalars_29(&domain, read(&short), read(&[Fr::ONE; 8])).is_err());
+        assert!(h_coefficients(&domain, vec![Fr::ONE; 8], short).is_err());
+    }
 }

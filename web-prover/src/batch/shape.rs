@@ -19,6 +19,9 @@ use ark_bn254::Fr;
 use ark_ff::{One, Zero};
 use ark_relations::gr1cs::{Matrix, R1CS_PREDICATE_LABEL};
 use zkagg_core::batch::BatchParams;
+use zkagg_field29::Fr29;
+
+use crate::fft::EvalField;
 
 #[cfg(feature = "parallel")]
 use rayon::prelude::*;
@@ -34,6 +37,8 @@ struct SparseRows {
     vars: Vec<u32>,
     coeff_ids: Vec<u32>,
     coeffs: Vec<Fr>,
+    /// `coeffs` on 29-bit limbs ([`BatchShape::evaluations_29`]).
+    coeffs_29: Vec<Fr29>,
 }
 
 impl SparseRows {
@@ -44,6 +49,7 @@ impl SparseRows {
             vars: Vec::new(),
             coeff_ids: Vec::new(),
             coeffs: vec![Fr::one()],
+            coeffs_29: Vec::new(),
         };
         let mut ids: HashMap<Fr, u32> = HashMap::from([(Fr::one(), 0)]);
         rows.starts.push(0);
@@ -68,26 +74,28 @@ impl SparseRows {
             rows.starts
                 .push(u32::try_from(rows.vars.len()).map_err(|_| too_big())?);
         }
+        rows.coeffs_29 = rows.coeffs.iter().map(Fr29::from_ark).collect();
         Ok(rows)
     }
 
-    /// `<row r, z>`.
-    fn row_dot(&self, r: usize, z: &[Fr]) -> Fr {
+    /// `<row r, z>` with the coefficients `coeffs` (`self.coeffs` in the form of `z`).
+    #[inline]
+    fn row_dot<S: EvalField>(&self, r: usize, z: &[S], coeffs: &[S]) -> S {
         let (s, e) = (self.starts[r] as usize, self.starts[r + 1] as usize);
-        let mut acc = Fr::zero();
+        let mut acc = S::EMPTY_SUM;
         for (&v, &c) in self.vars[s..e].iter().zip(&self.coeff_ids[s..e]) {
             let x = z[v as usize];
             if c == 0 {
-                acc += x;
+                acc = acc.plus(&x);
             } else {
-                acc += x * self.coeffs[c as usize];
+                acc = acc.plus(&x.times(&coeffs[c as usize]));
             }
         }
         acc
     }
 
     /// `M z` into `out` (one entry per row; `out` may be longer: the rest is left alone).
-    fn mul_into(&self, z: &[Fr], out: &mut [Fr]) {
+    fn mul_into<S: EvalField>(&self, z: &[S], coeffs: &[S], out: &mut [S]) {
         let rows = self.starts.len() - 1;
         #[cfg(feature = "parallel")]
         out[..rows]
@@ -95,12 +103,12 @@ impl SparseRows {
             .enumerate()
             .for_each(|(k, chunk)| {
                 for (i, o) in chunk.iter_mut().enumerate() {
-                    *o = self.row_dot(k * 1024 + i, z);
+                    *o = self.row_dot(k * 1024 + i, z, coeffs);
                 }
             });
         #[cfg(not(feature = "parallel"))]
         for (r, o) in out[..rows].iter_mut().enumerate() {
-            *o = self.row_dot(r, z);
+            *o = self.row_dot(r, z, coeffs);
         }
     }
 
@@ -176,6 +184,23 @@ impl BatchShape {
     /// for each constraint `i`, then `a[m + j] = z_j` for the instance variables (the rows that
     /// make the inputs' polynomials linearly independent), zeros after.
     pub fn evaluations(&self, z: &[Fr], domain_size: usize) -> Result<(Vec<Fr>, Vec<Fr>)> {
+        self.evaluations_in(z, [&self.a.coeffs, &self.b.coeffs], domain_size)
+    }
+
+    /// [`BatchShape::evaluations`] on 29-bit limbs, for `z` read as in
+    /// [`crate::fft::read_scaled`] (`z_j 2^-5`): the evaluations come out with the same factor
+    /// `2^-5` (every term is a coefficient, an exact `Fr29`, times one `z_j`), ready for
+    /// [`super::qap::h_scalars_29`]'s transforms.
+    pub fn evaluations_29(&self, z: &[Fr29], domain_size: usize) -> Result<(Vec<Fr29>, Vec<Fr29>)> {
+        self.evaluations_in(z, [&self.a.coeffs_29, &self.b.coeffs_29], domain_size)
+    }
+
+    fn evaluations_in<S: EvalField>(
+        &self,
+        z: &[S],
+        [coeffs_a, coeffs_b]: [&[S]; 2],
+        domain_size: usize,
+    ) -> Result<(Vec<S>, Vec<S>)> {
         let m = self.num_constraints();
         if z.len() != self.num_instance + self.num_witness {
             return Err(Error::Mismatch(format!(
@@ -190,10 +215,10 @@ impl BatchShape {
                 self.num_instance
             )));
         }
-        let mut a = vec![Fr::zero(); domain_size];
-        let mut b = vec![Fr::zero(); domain_size];
-        self.a.mul_into(z, &mut a);
-        self.b.mul_into(z, &mut b);
+        let mut a = vec![S::EMPTY_SUM; domain_size];
+        let mut b = vec![S::EMPTY_SUM; domain_size];
+        self.a.mul_into(z, coeffs_a, &mut a);
+        self.b.mul_into(z, coeffs_b, &mut b);
         a[m..m + self.num_instance].copy_from_slice(&z[..self.num_instance]);
         Ok((a, b))
     }
