@@ -8,7 +8,8 @@
 //! - [`batch`]: proofs of the project's batch circuit from its arkworks proving key, with the
 //!   same MSM engine.
 //! - [`format`]: the `.zkey` / `.wtns` parsers (every malformed input is an [`Error`] naming the
-//!   file and section, never a panic); [`qap`]: snarkjs's R1CS-to-QAP step for H.
+//!   file and section, never a panic); [`qap`]: snarkjs's R1CS-to-QAP step for H; [`fft`]:
+//!   the radix-2 FFTs on a 29-bit-limb `Fr` that both provers' QAP steps use in wasm.
 //! - `wasm` (wasm32 only): the wasm-bindgen API used from a Web Worker (`web-prover/js/`), with
 //!   a wasm-bindgen-rayon thread pool.
 //!
