@@ -15,7 +15,7 @@
 //! Both orders compute the same butterflies, so the result does not depend on the threads.
 
 use ark_bn254::Fr;
-use ark_ff::{AdditiveGroup, BigInt, FftField, Field};
+use ark_ff::{AdditiveGroup, BigInt, FftField, Field, PrimeField};
 use zkagg_field29::fq29::to_limbs;
 use zkagg_field29::{Fr29, FrModulus, Modulus29};
 
@@ -243,9 +243,9 @@ pub trait EvalField: Copy + Send + Sync {
     /// The element whose stored limbs are the integer `v` (below `r`), without a product:
     /// `v 2^-256` for arkworks' `Fr`, `v 2^-261` on 29-bit limbs.
     fn from_stored(v: &BigInt<4>) -> Self;
-    /// An arkworks element in this form without a product: `x` itself, or `x 2^-5` on 29-bit
-    /// limbs ([`Fr29::from_ark_limbs`]).
-    fn from_ark_scaled(x: &Fr) -> Self;
+    /// The plain integer `v` (below `r`, as a witness holds it): the element `v` in arkworks'
+    /// `Fr` (one product), `v 2^-261` on 29-bit limbs (the limbs as they are, no product).
+    fn from_integer(v: &BigInt<4>) -> Self;
     /// `self + other`.
     fn plus(&self, other: &Self) -> Self;
     /// `self * other`.
@@ -259,8 +259,9 @@ impl EvalField for Fr {
         Fr::new_unchecked(*v)
     }
     #[inline(always)]
-    fn from_ark_scaled(x: &Fr) -> Self {
-        *x
+    fn from_integer(v: &BigInt<4>) -> Self {
+        // Callers pass values below r (the witness parser refuses others).
+        Fr::from_bigint(*v).unwrap_or_default()
     }
     #[inline(always)]
     fn plus(&self, other: &Self) -> Self {
@@ -279,8 +280,8 @@ impl EvalField for Fr29 {
         Fr29::raw(to_limbs(&v.0))
     }
     #[inline(always)]
-    fn from_ark_scaled(x: &Fr) -> Self {
-        Fr29::from_ark_limbs(x)
+    fn from_integer(v: &BigInt<4>) -> Self {
+        Fr29::raw(to_limbs(&v.0))
     }
     #[inline(always)]
     fn plus(&self, other: &Self) -> Self {

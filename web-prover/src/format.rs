@@ -382,20 +382,6 @@ pub struct Witness {
     pub values: Vec<BigInt<4>>,
 }
 
-impl Witness {
-    /// The witness as field elements.
-    pub fn to_fr(&self) -> Vec<Fr> {
-        let conv = |v: &BigInt<4>| Fr::from_bigint(*v).unwrap_or_default();
-        #[cfg(feature = "parallel")]
-        {
-            use rayon::prelude::*;
-            self.values.par_iter().map(conv).collect()
-        }
-        #[cfg(not(feature = "parallel"))]
-        self.values.iter().map(conv).collect()
-    }
-}
-
 /// Parse a `.wtns` file (read whole: it is `32 nVars` bytes, small next to the key).
 pub async fn read_wtns<S: Source>(src: &S) -> Result<Witness> {
     let bin = BinFile::read(src, "wtns", 2).await?;

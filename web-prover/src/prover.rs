@@ -475,7 +475,7 @@ pub async fn prove_zkey<Z: Source, W: Source>(
     tracker.end(Phase::Load);
 
     // QAP: A, B evaluations from the coefficients, streamed.
-    let w_fr = qap::witness_in::<QapField>(&witness.to_fr());
+    let w_fr = qap::witness_in::<QapField>(&witness.values);
     let mut ab = AbAccumulator::<QapField>::new(n, nv);
     let per_chunk = (opts.chunk_points * 2).max(1);
     let mut first = 0;

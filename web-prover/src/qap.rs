@@ -45,13 +45,13 @@ pub type QapField = Fr29;
 #[cfg(not(target_arch = "wasm32"))]
 pub type QapField = Fr;
 
-/// The witness in the form [`AbAccumulator::add_chunk`] takes: as it is in arkworks' field, read
-/// without a product (`w 2^-5`, [`fft::read_scaled`]) on 29-bit limbs.
-pub fn witness_in<S: EvalField>(w: &[Fr]) -> Vec<S> {
+/// The witness (plain integers below `r`) in the form [`AbAccumulator::add_chunk`] takes
+/// ([`EvalField::from_integer`]: `w` in arkworks' field, `w 2^-261` on 29-bit limbs).
+pub fn witness_in<S: EvalField>(values: &[BigInt<4>]) -> Vec<S> {
     #[cfg(feature = "parallel")]
-    return w.par_iter().map(S::from_ark_scaled).collect();
+    return values.par_iter().map(S::from_integer).collect();
     #[cfg(not(feature = "parallel"))]
-    return w.iter().map(S::from_ark_scaled).collect();
+    return values.iter().map(S::from_integer).collect();
 }
 
 /// The A and B evaluations being accumulated from the Coeffs section, each times a constant
@@ -80,8 +80,8 @@ impl<S: EvalField> AbAccumulator<S> {
     ///
     /// A stored value `v = c R^2` (`R = 2^256`) taken as the stored limbs of an element
     /// ([`EvalField::from_stored`]) is the element `c R` in arkworks' `Fr` and `c R^2 2^-261 =
-    /// c 2^251` on 29-bit limbs; times the witness value (`w`, or `w 2^-5` on 29-bit limbs)
-    /// every term carries the same factor, `R` or `2^246`, removed once at the end. Work is
+    /// c 2^251` on 29-bit limbs; times the witness value (`w`, or `w 2^-261` on 29-bit limbs)
+    /// every term carries the same factor, `R` or `2^-10`, removed once at the end. Work is
     /// split by constraint ranges across threads.
     pub fn add_chunk(&mut self, bytes: &[u8], first: usize, witness: &[S]) -> Result<()> {
         let domain = self.a.len();
@@ -182,8 +182,8 @@ pub fn h_scalars(
 }
 
 /// The exponent `e` of the factor `2^e` that [`AbAccumulator::add_chunk`] leaves on 29-bit
-/// limbs: `2^251` from the stored coefficient times `2^-5` from the witness.
-pub const STORED_FACTOR_29: i32 = 246;
+/// limbs: `2^251` from the stored coefficient times `2^-261` from the witness.
+pub const STORED_FACTOR_29: i32 = -10;
 
 /// Steps 2-4 of the module documentation on 29-bit limbs ([`crate::fft`]), the constant
 /// factors folded into the scaling passes it needs anyway; the inputs are the A and B
@@ -357,13 +357,14 @@ mod tests {
             bytes.extend((i * 13 % n_vars as u32).to_le_bytes());
             bytes.extend(value.into_bigint().to_bytes_le());
         }
+        let values: Vec<BigInt<4>> = witness.iter().map(|x| x.into_bigint()).collect();
         let mut ark = AbAccumulator::<Fr>::new(n, n_vars);
         let mut ours = AbAccumulator::<Fr29>::new(n, n_vars);
         let (half, _) = bytes.split_at(1500 * COEFF_BYTES);
-        ark.add_chunk(half, 0, &witness_in(&witness)).unwrap();
-        ark.add_chunk(&bytes[half.len()..], 1500, &witness_in(&witness))
+        ark.add_chunk(half, 0, &witness_in(&values)).unwrap();
+        ark.add_chunk(&bytes[half.len()..], 1500, &witness_in(&values))
             .unwrap();
-        ours.add_chunk(&bytes, 0, &witness_in(&witness)).unwrap();
+        ours.add_chunk(&bytes, 0, &witness_in(&values)).unwrap();
         let (a, b) = ark.finish();
         let expected = h_scalars_ark(a, b, |_| Ok(())).unwrap();
         let got = h_scalars_29(ours.a, ours.b, STORED_FACTOR_29, |_| Ok(())).unwrap();
@@ -371,6 +372,6 @@ mod tests {
         let mut bad = bytes[..COEFF_BYTES].to_vec();
         bad[0] = 2;
         let mut ours = AbAccumulator::<Fr29>::new(n, n_vars);
-        assert!(ours.add_chunk(&bad, 0, &witness_in(&witness)).is_err());
+        assert!(ours.add_chunk(&bad, 0, &witness_in(&values)).is_err());
     }
 }
