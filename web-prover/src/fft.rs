@@ -99,10 +99,12 @@ impl Domain29 {
         let mut half = narrow;
         while half < n {
             let stride = n / (2 * half);
-            for block in v.chunks_mut(2 * half) {
+            // The level's blocks side by side as well as each block's pieces, so that no
+            // thread waits at the end of every block.
+            for_each_chunk(v, 2 * half, |block| {
                 let (low, high) = block.split_at_mut(half);
                 wide_level(low, high, roots, stride);
-            }
+            });
             half *= 2;
         }
         Ok(())
@@ -180,12 +182,26 @@ fn sum_and_difference(a: &Fr29, b: &Fr29) -> (Fr29, Fr29) {
     (Fr29::raw(sum), Fr29::raw(diff))
 }
 
-/// Permute `v` (of `2^log_n` entries) into bit-reversed index order.
+/// Permute `v` (of `2^log_n` entries) into bit-reversed index order: with threads, out of
+/// place from a copy (each thread writes its own chunks, reading where their entries come
+/// from), else by swaps in place.
 fn bit_reverse(v: &mut [Fr29], log_n: u32) {
     if log_n == 0 {
         return;
     }
     let shift = usize::BITS - log_n;
+    #[cfg(feature = "parallel")]
+    if rayon::current_num_threads() > 1 {
+        let source = v.to_vec();
+        v.par_chunks_mut(CACHE_BLOCK)
+            .enumerate()
+            .for_each(|(k, chunk)| {
+                for (j, x) in chunk.iter_mut().enumerate() {
+                    *x = source[(k * CACHE_BLOCK + j).reverse_bits() >> shift];
+                }
+            });
+        return;
+    }
     for i in 0..v.len() {
         let j = i.reverse_bits() >> shift;
         if i < j {
@@ -441,9 +457,23 @@ mod tests {
     }
 
     /// Forward and inverse transforms equal arkworks' on every size from 2 to 2^14 (the
-    /// narrow levels only, then narrow and wide ones), on random values and on edge ones.
+    /// narrow levels only, then narrow and wide ones), on random values and on edge ones; on
+    /// this machine's pool and, with threads, on pools of one thread (the in-place bit
+    /// reversal) and three.
     #[test]
     fn transforms_equal_arkworks() {
+        transforms_equal_arkworks_here();
+        #[cfg(feature = "parallel")]
+        for threads in [1, 3] {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("thread pool")
+                .install(transforms_equal_arkworks_here);
+        }
+    }
+
+    fn transforms_equal_arkworks_here() {
         let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(17);
         for log_n in 1..=14u32 {
             let n = 1usize << log_n;

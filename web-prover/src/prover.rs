@@ -35,7 +35,10 @@ use crate::{Error, Result};
 /// Options of a proof.
 #[derive(Clone, Debug)]
 pub struct ProveOptions {
-    /// G1 points per chunk (G2 chunks are half as many): the memory/throughput knob.
+    /// Points per chunk, G1 and G2 alike: the memory/throughput knob. A chunk is one MSM
+    /// with its own bucket reductions, so splitting a section costs time: G2 chunks were half
+    /// as many points (for the same bytes), and one 2^18-point G2 MSM instead of two of 2^17
+    /// took 7.2 against 7.9 s in wasm (one thread; docs/BENCHMARKS.md).
     pub chunk_points: usize,
     /// Verify the proof against the key before returning it (a pairing check: milliseconds).
     pub self_check: bool,
@@ -361,8 +364,8 @@ async fn msm_g2_section<S: Source>(
 ) -> Result<G2Projective> {
     let count = scalars.len();
     let sec = check_points_section(bin, 7, count, G2_BYTES)?;
-    // G2 points are twice as large: half as many per chunk.
-    let mut chunks = ChunkReader::new(src, sec.offset, G2_BYTES, scalars, chunk / 2);
+    // As many points per chunk as G1 (twice the bytes): see ProveOptions::chunk_points.
+    let mut chunks = ChunkReader::new(src, sec.offset, G2_BYTES, scalars, chunk);
     let mut acc = G2Projective::zero();
     loop {
         check_cancel(cancel)?;

@@ -159,10 +159,11 @@ pub(super) fn coeff_a<P: SWCurveConfig, C: Coord<P::BaseField>>() -> Option<C> {
     (!P::COEFF_A.is_zero()).then(|| C::from_base(&P::COEFF_A))
 }
 
-/// `sum_b (b + 1) S_b` for one window's bucket sums, by the running sum: walking the buckets
-/// from the top, `acc` is `S_top + ... + S_b` and `total` adds `acc` once per bucket, so `S_b`
-/// is counted `b + 1` times. `2 B` additions for `B` buckets.
-pub(super) fn running_sum<P, C>(sums: &[Option<(C, C)>]) -> Projective<P>
+/// `(sum_b (b + 1) S_b, sum_b S_b)` for a run of bucket sums `S_0, S_1, ...`, by the running
+/// sum: walking the buckets from the top, `acc` is `S_top + ... + S_b` and `total` adds `acc`
+/// once per bucket, so `S_b` is counted `b + 1` times; `acc` ends as the plain sum. `2 B`
+/// additions for `B` buckets.
+pub(super) fn running_sums<P, C>(sums: &[Option<(C, C)>]) -> (Projective<P>, Projective<P>)
 where
     P: SWCurveConfig,
     C: Coord<P::BaseField>,
@@ -176,7 +177,7 @@ where
         }
         total = total.add(&acc, a.as_ref());
     }
-    total.to_projective()
+    (total.to_projective(), acc.to_projective())
 }
 
 #[cfg(test)]
@@ -290,7 +291,7 @@ mod tests {
     }
 
     #[test]
-    fn running_sum_weights_each_bucket_by_its_index() {
+    fn running_sums_weight_each_bucket_by_its_index() {
         let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(32);
         let g: Vec<_> = (0..20)
             .map(|_| (G1Projective::generator() * Fr::rand(&mut rng)).into_affine())
@@ -312,8 +313,16 @@ mod tests {
                 expect += p * Fr::from(b as u64 + 1);
             }
         }
-        assert_eq!(running_sum::<ark_bn254::g1::Config, Fq29>(&sums), expect);
-        assert!(running_sum::<ark_bn254::g1::Config, Fq29>(&[None, None]).is_zero());
-        assert!(running_sum::<ark_bn254::g1::Config, Fq29>(&[]).is_zero());
+        let plain: G1Projective = sums
+            .iter()
+            .flatten()
+            .map(|(x, y)| ark_bn254::G1Affine::new_unchecked(x.to_ark(), y.to_ark()))
+            .sum();
+        let sums_of = running_sums::<ark_bn254::g1::Config, Fq29>;
+        assert_eq!(sums_of(&sums), (expect, plain));
+        let (weighted, plain) = sums_of(&[None, None]);
+        assert!(weighted.is_zero() && plain.is_zero());
+        let (weighted, plain) = sums_of(&[]);
+        assert!(weighted.is_zero() && plain.is_zero());
     }
 }
