@@ -32,7 +32,7 @@ pub struct ProveArgs {
     /// MSM backend: auto (GPU when it helps), cpu, gpu, or hybrid:<GPU share 0..1>.
     #[arg(long, default_value = "auto")]
     pub backend: String,
-    /// G1 points per streamed chunk of the key (memory vs. throughput).
+    /// Points (G1 and G2 alike) per streamed chunk of the key (memory vs. throughput).
     #[arg(long, default_value_t = 1 << 18)]
     pub chunk_points: usize,
 }
