@@ -19,6 +19,7 @@
 pub mod aggregate;
 pub mod error;
 pub mod formats;
+pub mod group_sums;
 pub mod pairing;
 pub mod verifier;
 pub mod vk_hash;

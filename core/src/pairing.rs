@@ -16,11 +16,12 @@
 //! conversions change representation only.
 
 use ark_ec::pairing::Pairing;
-use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
+use ark_ec::short_weierstrass::{Affine, Projective};
 use ark_ec::CurveGroup;
 use ark_ff::One;
 
-use crate::{Fr, Proof, VerifyingKey};
+use crate::group_sums::GroupSums;
+use crate::{Proof, VerifyingKey};
 
 type G1Affine = ark_bn254::G1Affine;
 type G2Affine = ark_bn254::G2Affine;
@@ -29,8 +30,8 @@ type G2Affine = ark_bn254::G2Affine;
 /// arkworks points into it.
 pub trait PairingEngine: Clone + core::fmt::Debug {
     type E: Pairing;
-    /// G1 on this engine's base field.
-    type G1: SWCurveConfig<ScalarField = Fr>;
+    /// G1 on this engine's base field (with its batch-affine group sums).
+    type G1: GroupSums;
     fn g1(point: &G1Affine) -> Affine<Self::G1>;
     fn g2(point: &G2Affine) -> <Self::E as Pairing>::G2Affine;
     /// A G1 point of this engine as the pairing's left argument.

@@ -10,25 +10,23 @@
 //! checked here, so surplus or missing inputs are an error, not a silently different statement.
 //!
 //! A prepared key also holds the window bases of its input points ([`InputWindows`]): the
-//! `IC[i]` are fixed, so their doublings are done once and `L` costs `ceil(254 / c)` additions
-//! per input (64 with the 4-bit windows of small keys, 37 with the 7-bit windows of a 64-input
-//! key) plus `2 (2^c - 1)` for the whole sum, instead of a 254-bit scalar multiplication each;
-//! with many inputs those additions are batch-affine ([`group_sums`]: about six field products
-//! each instead of eleven). A key prepared for one verification has no window bases and sums
-//! its inputs by the bucket method over all windows at once (`variable_base`), or by scalar
-//! multiplications for a few inputs. The equation checked is unchanged; only how `L` is
+//! `IC[i]` are fixed, so their doublings are done once and `L` costs about `255 / c` additions
+//! per input for signed `c`-bit window digits (64 with the 4-bit windows of small keys, 32 with
+//! the 8-bit windows of a 64-input key) plus `2^c` for the whole sum, instead of a 254-bit
+//! scalar multiplication each; the additions are batch-affine ([`GroupSums`]: about six field
+//! products each instead of eleven). A key prepared for one verification has no window bases
+//! and sums its inputs by the bucket method over all windows at once (`variable_base`), or by
+//! scalar multiplications for a few inputs. The equation checked is unchanged; only how `L` is
 //! computed differs.
 
 use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
 use ark_ec::{AdditiveGroup, CurveGroup};
 use ark_ff::PrimeField;
 
-mod group_sums;
 mod variable_base;
 
-use group_sums::{group_sums, sort_into_groups};
-
 use crate::formats::{check_input_count, num_public_inputs};
+use crate::group_sums::{sort_into_groups, GroupSums};
 use crate::pairing::{DefaultEngine, GrothPairing, PairingEngine};
 use crate::vk_hash::vk_hash;
 use crate::{Error, Fr, Proof, Result, VerifyingKey};
@@ -36,34 +34,33 @@ use crate::{Error, Fr, Proof, Result, VerifyingKey};
 /// G1 on the build's pairing engine: where `L` is formed, so it goes to the pairing as is.
 type EngineG1 = <DefaultEngine as PairingEngine>::G1;
 
-/// Bits of an input scalar that its windows cover: every `Fr` is below `r < 2^254`.
+/// Bits of an input scalar: every `Fr` is below `r < 2^254`.
 const SCALAR_BITS: usize = 254;
 /// The window widths a key may get ([`window_bits`] picks one by its input count).
-const WINDOW_BITS_RANGE: core::ops::RangeInclusive<usize> = 4..=8;
-/// Keys with more inputs than this get no window bases (`ceil(254 / c)` affine points per
+const WINDOW_BITS_RANGE: core::ops::RangeInclusive<usize> = 3..=9;
+/// Keys with more inputs than this get no window bases (`ceil(255 / c)` affine points per
 /// input, 2-6 KiB; a committed key with thousands of inputs would not use them): they multiply
 /// each input point instead.
 pub const MAX_WINDOWED_INPUTS: usize = 1024;
-/// From this many non-zero window digits on, [`InputWindows::combine`] sums its buckets by
-/// batch-affine additions ([`group_sums`]). Each round costs a field inversion whatever its
-/// size, so small sums keep the Jacobian buckets; in wasm the two were within the noise at 1-3
-/// inputs (60-190 digits) and the batch-affine ones 5% / 10% faster at 20 / 64 inputs
-/// (docs/BENCHMARKS.md).
-const BATCH_AFFINE_MIN_BASES: usize = 256;
-
 /// The window width `c` for a key with `inputs` inputs: the one in [`WINDOW_BITS_RANGE`] with
-/// the fewest additions by the model `inputs * ceil(254 / c)` mixed additions into the buckets
-/// plus `2 * (2^c - 1)` full additions for the running sums (counted as 1.5 mixed ones each).
-/// Wider windows mean fewer bases per input and fewer additions per input but more buckets:
-/// 4 bits for 1-3 inputs, 6 for 20, 7 for 64. Any width gives the same point. With the
-/// batch-affine buckets the model's choice stayed the best measured (5-8 bits tried at 20 and
-/// 64 inputs in wasm: within 2% of each other around the chosen width).
+/// the fewest additions by the model `inputs * ceil(255 / c)` mixed additions into the
+/// `2^(c-1)` buckets of signed digits plus `2 * 2^(c-1)` full additions for the running sums
+/// (counted as 1.5 mixed ones each). Wider windows mean fewer bases per input and fewer
+/// additions per input but more buckets: 4 bits for 1-3 inputs, 7 for 20, 8 for 64. Any width
+/// gives the same point.
+#[inline(never)]
 fn window_bits(inputs: usize) -> usize {
     // In half mixed additions: a mixed addition counts 2, a full one 3.
-    let cost = |c: usize| 2 * inputs * SCALAR_BITS.div_ceil(c) + 6 * ((1 << c) - 1);
+    let cost = |c: usize| 2 * inputs * windows_of(c) + 6 * (1 << (c - 1));
     WINDOW_BITS_RANGE
         .min_by_key(|&c| cost(c))
         .unwrap_or(*WINDOW_BITS_RANGE.start())
+}
+
+/// Windows of `c` bits per input: `ceil(255 / c)`, one bit more than a scalar has, so that the
+/// signed digits' last carry ([`signed_digits`]) always lands in a window.
+fn windows_of(c: usize) -> usize {
+    (SCALAR_BITS + 1).div_ceil(c)
 }
 
 /// The `c`-bit window of the little-endian limbs of a scalar starting at bit `bit` (bits at and
@@ -78,33 +75,56 @@ fn window_digit(limbs: &[u64; 4], bit: usize, c: usize) -> usize {
     (value & ((1u64 << c) - 1)) as usize
 }
 
+/// The base-`2^c` digits of `x < 2^254` made signed, `x = sum_k d_k 2^(ck)` with
+/// `-2^(c-1) < d_k <= 2^(c-1)`, over [`windows_of`] windows: each window's value plus the
+/// carry from below, and where that exceeds `2^(c-1)`, `2^c` less with a carry of one into the
+/// next window (`d 2^(ck) = (d - 2^c) 2^(ck) + 2^(c(k+1))`, so the sum is unchanged). The top
+/// window holds at most the `254 - c (w - 1) <= c - 1` bits left plus a carry, at most
+/// `2^(c-1)`: no carry leaves it. Each digit as (magnitude, negative).
+fn signed_digits(x: &Fr, c: usize) -> impl Iterator<Item = (usize, bool)> {
+    let limbs = x.into_bigint().0;
+    let (half, full) = (1usize << (c - 1), 1usize << c);
+    let mut carry = 0;
+    (0..windows_of(c)).map(move |k| {
+        let digit = window_digit(&limbs, k * c, c) + carry;
+        carry = usize::from(digit > half);
+        if digit > half {
+            (full - digit, true)
+        } else {
+            (digit, false)
+        }
+    })
+}
+
 /// The window bases of a key's input points `IC[1..]`: with window width `c`
 /// ([`window_bits`]), for input `i` and window `k` the affine point `2^(ck) * IC[i+1]`. With
-/// `x = sum_k d_k 2^(ck)` (the base-`2^c` digits of `x < r < 2^254`, exact with
-/// `ceil(254 / c)` windows),
+/// `x = sum_k d_k 2^(ck)` (the signed base-`2^c` digits of `x < r < 2^254`:
+/// [`signed_digits`]),
 ///
-/// `sum_i x_i IC[i+1] = sum_i sum_k d_ik 2^(ck) IC[i+1] = sum_{d=1..2^c-1} d * S_d`, where
-/// `S_d` is the sum of the bases whose digit is `d`.
+/// `sum_i x_i IC[i+1] = sum_i sum_k d_ik 2^(ck) IC[i+1] = sum_{d=1..2^(c-1)} d * S_d`, where
+/// `S_d` is the sum of the bases whose digit is `d` and the negated bases whose digit is `-d`.
 ///
-/// [`InputWindows::combine`] adds each base into the bucket of its digit (one mixed addition per
-/// non-zero digit, or, from [`BATCH_AFFINE_MIN_BASES`] digits on, all buckets at once by
-/// batch-affine additions) and forms `sum_d d * S_d` with `2 (2^c - 1)` additions (running sums
-/// from the largest digit down). The result is the same group element as the scalar
-/// multiplications, so `L` and the pairing equation are unchanged. Preparing costs about one
-/// scalar multiplication per input (its doublings), so it pays for itself from the second
-/// verification on.
+/// [`InputWindows::combine`] sums each bucket's (possibly negated) bases, all buckets at once
+/// by batch-affine additions ([`GroupSums`]: about six field products per base instead of a
+/// mixed addition's eleven), and forms `sum_d d * S_d` with `2^c` additions (running sums from
+/// the largest digit down). Signed digits halve the
+/// buckets of unsigned ones for the same width, so a key gets one bit wider windows (fewer
+/// bases per input) for the same running sums. The result is the same group element as the
+/// scalar multiplications, so `L` and the pairing equation are unchanged. Preparing costs
+/// about one scalar multiplication per input (its doublings), so it pays for itself from the
+/// second verification on.
 ///
 /// Generic over the curve model so that the bases live on the pairing engine's G1
 /// ([`crate::pairing::PairingEngine::G1`]): arkworks' natively, the 29-bit-limb field in wasm.
 #[derive(Clone)]
-pub struct InputWindows<C: SWCurveConfig<ScalarField = Fr>> {
+pub struct InputWindows<C: GroupSums> {
     /// Window width `c` in bits.
     bits: usize,
     /// [`Self::windows`] bases per input, input after input.
     bases: Vec<Affine<C>>,
 }
 
-impl<C: SWCurveConfig<ScalarField = Fr>> core::fmt::Debug for InputWindows<C> {
+impl<C: GroupSums> core::fmt::Debug for InputWindows<C> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("InputWindows")
             .field("inputs", &(self.bases.len() / self.windows()))
@@ -113,20 +133,29 @@ impl<C: SWCurveConfig<ScalarField = Fr>> core::fmt::Debug for InputWindows<C> {
     }
 }
 
-impl<C: SWCurveConfig<ScalarField = Fr>> InputWindows<C> {
+/// A window digit of [`InputWindows::digits`]: the bucket of its magnitude (`|d| - 1`), the
+/// index of its base, and whether the base enters negated.
+type Digit = (usize, usize, bool);
+
+impl<C: GroupSums> InputWindows<C> {
     /// The window bases of `points` (`IC[1..]`), with the window width for their count.
     pub fn new(points: &[Affine<C>]) -> Self {
         Self::with_bits(points, window_bits(points.len()))
     }
 
-    /// Windows per input: `ceil(254 / c)`.
+    /// Windows per input: `ceil(255 / c)`.
     fn windows(&self) -> usize {
-        SCALAR_BITS.div_ceil(self.bits)
+        windows_of(self.bits)
+    }
+
+    /// Buckets: one per digit magnitude `1..=2^(c-1)`.
+    fn buckets(&self) -> usize {
+        1 << (self.bits - 1)
     }
 
     /// The window bases of `points` with `bits`-bit windows (`bits` in 1..=16).
     fn with_bits(points: &[Affine<C>], bits: usize) -> Self {
-        let windows = SCALAR_BITS.div_ceil(bits);
+        let windows = windows_of(bits);
         let mut projective = Vec::with_capacity(points.len() * windows);
         for point in points {
             let mut base = Projective::<C>::from(*point);
@@ -145,49 +174,33 @@ impl<C: SWCurveConfig<ScalarField = Fr>> InputWindows<C> {
 
     /// `sum_i inputs[i] * IC[i+1]` (the caller checked the input count).
     pub fn combine(&self, inputs: &[Fr]) -> Projective<C> {
-        let digits = self.digits(inputs);
-        if digits.len() >= BATCH_AFFINE_MIN_BASES {
-            self.combine_batch_affine(&digits)
-        } else {
-            self.combine_jacobian(&digits)
-        }
+        self.combine_digits(&self.digits(inputs))
     }
 
-    /// The non-zero window digits of `inputs`, each with the index of its base.
-    fn digits(&self, inputs: &[Fr]) -> Vec<(usize, usize)> {
+    /// The non-zero signed window digits of `inputs`.
+    fn digits(&self, inputs: &[Fr]) -> Vec<Digit> {
         let windows = self.windows();
         let mut digits = Vec::with_capacity(inputs.len() * windows);
         for (i, x) in inputs.iter().enumerate() {
-            let limbs = x.into_bigint().0;
-            for k in 0..windows {
-                let digit = window_digit(&limbs, k * self.bits, self.bits);
-                if digit != 0 {
-                    digits.push((digit, i * windows + k));
+            for (k, (magnitude, negative)) in signed_digits(x, self.bits).enumerate() {
+                if magnitude != 0 {
+                    digits.push((magnitude - 1, i * windows + k, negative));
                 }
             }
         }
         digits
     }
 
-    /// Each base added into its digit's Jacobian bucket (one mixed addition each), then
-    /// `sum_d d * S_d` from the buckets.
-    fn combine_jacobian(&self, digits: &[(usize, usize)]) -> Projective<C> {
-        let mut buckets = vec![Projective::<C>::default(); (1 << self.bits) - 1];
-        for &(digit, base) in digits {
-            buckets[digit - 1] += &self.bases[base];
-        }
-        weighted_bucket_sum(&buckets)
-    }
-
-    /// The same buckets as affine sums ([`group_sums`]: the bases sorted by digit, then summed
-    /// by batch-affine additions), then `sum_d d * S_d` with mixed additions into the running
-    /// sum.
-    fn combine_batch_affine(&self, digits: &[(usize, usize)]) -> Projective<C> {
-        let entries = digits
-            .iter()
-            .map(|&(digit, base)| (digit - 1, self.bases[base]));
-        let (sorted, lengths) = sort_into_groups((1 << self.bits) - 1, entries);
-        weighted_bucket_sum(&group_sums(sorted, &lengths))
+    /// The buckets as affine sums (the bases, negated where their digit is, sorted by bucket,
+    /// then summed by batch-affine additions: [`GroupSums::group_sums`]), then
+    /// `sum_d d * S_d` with mixed additions into the running sum.
+    fn combine_digits(&self, digits: &[Digit]) -> Projective<C> {
+        let entries = digits.iter().map(|&(bucket, base, negative)| {
+            let point = self.bases[base];
+            (bucket, if negative { -point } else { point })
+        });
+        let (sorted, lengths) = sort_into_groups(self.buckets(), entries);
+        weighted_bucket_sum(&C::group_sums(sorted, &lengths))
     }
 }
 
@@ -344,8 +357,8 @@ mod tests {
             .into_iter()
             .map(|c| InputWindows::with_bits(&bases, c))
             .collect();
-        // The widths of 5- to 1024-input keys on the wasm verifier's G1.
-        let widths29: Vec<_> = [4, 6, 7, 8]
+        // The widths of 1- to 1024-input keys on the wasm verifier's G1.
+        let widths29: Vec<_> = [4, 5, 7, 8, 9]
             .into_iter()
             .map(|c| InputWindows::with_bits(&bases29, c))
             .collect();
@@ -354,10 +367,6 @@ mod tests {
             assert_eq!(windows.combine(&inputs), want, "{inputs:?}");
             for windows in &widths {
                 assert_eq!(windows.combine(&inputs), want, "{inputs:?}, {windows:?}");
-                // Both bucket strategies, whichever `combine` picked for this count.
-                let digits = windows.digits(&inputs);
-                assert_eq!(windows.combine_jacobian(&digits), want);
-                assert_eq!(windows.combine_batch_affine(&digits), want);
             }
             for windows in &widths29 {
                 assert_eq!(
@@ -400,13 +409,10 @@ mod tests {
             let want: G1Projective = bases.iter().zip(&inputs).map(|(b, x)| *b * x).sum();
             for bits in [4, 6, 7] {
                 let windows = InputWindows::with_bits(&bases, bits);
-                let digits = windows.digits(&inputs);
-                assert_eq!(windows.combine_batch_affine(&digits), want, "{inputs:?}");
-                assert_eq!(windows.combine_jacobian(&digits), want, "{inputs:?}");
+                assert_eq!(windows.combine(&inputs), want, "{inputs:?}");
                 let windows29 = InputWindows::with_bits(&bases29, bits);
-                let digits29 = windows29.digits(&inputs);
                 assert_eq!(
-                    windows29.combine_batch_affine(&digits29).into_affine(),
+                    windows29.combine(&inputs).into_affine(),
                     Limbs29::g1(&want.into_affine())
                 );
             }
@@ -440,6 +446,36 @@ mod tests {
     #[test]
     fn window_width_grows_with_the_input_count() {
         let picked: Vec<usize> = [1, 3, 5, 20, 64, 1024].map(window_bits).to_vec();
-        assert_eq!(picked, [4, 4, 5, 6, 7, 8]);
+        assert_eq!(picked, [4, 5, 5, 7, 8, 9]);
+    }
+
+    /// The signed digits sum back to the scalar (so no carry is lost above the top window) and
+    /// stay within `-2^(c-1) < d <= 2^(c-1)`, for every width 1-16 on edge and random scalars.
+    #[test]
+    fn signed_digits_sum_to_the_scalar() {
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(5);
+        let mut scalars = vec![
+            Fr::ZERO,
+            Fr::ONE,
+            -Fr::ONE,
+            -Fr::from(2u64),
+            Fr::from(u64::MAX),
+            Fr::from_le_bytes_mod_order(&[0xff; 31]),
+            Fr::from_le_bytes_mod_order(&[0x88; 31]),
+        ];
+        scalars.extend((0..20).map(|_| Fr::rand(&mut rng)));
+        for c in 1..=16 {
+            let window = Fr::from(2u64).pow([c as u64]);
+            for x in &scalars {
+                let digits: Vec<(usize, bool)> = signed_digits(x, c).collect();
+                assert_eq!(digits.len(), windows_of(c));
+                let sum = digits.iter().rev().fold(Fr::ZERO, |acc, &(d, negative)| {
+                    assert!(d <= 1 << (c - 1) && !(negative && d == 1 << (c - 1)));
+                    let d = Fr::from(d as u64);
+                    acc * window + if negative { -d } else { d }
+                });
+                assert_eq!(sum, *x, "c = {c}");
+            }
+        }
     }
 }

@@ -90,13 +90,15 @@ const fn wrap(words: [u64; WORDS]) -> Fq {
     Fp(BigInt(words), PhantomData)
 }
 
+/// The packed form of a canonical [`Fq29`] (no product).
 #[inline(always)]
-fn from_fq29(x: &Fq29) -> Fq {
+pub fn from_fq29(x: &Fq29) -> Fq {
     wrap(pack(&widen_limbs(&x.0)))
 }
 
+/// The nine limbs of `x` as an [`Fq29`] (canonical; no product).
 #[inline(always)]
-fn to_fq29(x: &Fq) -> Fq29 {
+pub fn to_fq29(x: &Fq) -> Fq29 {
     Fq29::raw(unpack(&x.0 .0).map(|l| l as u32))
 }
 

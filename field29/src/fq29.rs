@@ -375,9 +375,10 @@ impl<M: Modulus29> Fp29<M> {
         self.mul(self)
     }
 
-    /// `self - p` if that is not negative (input below `2p`).
+    /// `self - p` if that is not negative (input below `2p`, such as a loose product): the
+    /// canonical value.
     #[inline]
-    fn reduce_once(self) -> Self {
+    pub fn reduce_once(self) -> Self {
         let mut d = [0u32; LIMBS];
         let mut borrow = 0i32;
         for ((d, &a), &p) in d.iter_mut().zip(&self.0).zip(&M::P) {

@@ -18,6 +18,7 @@ extern crate alloc;
 pub mod backend;
 pub mod bn;
 pub mod fq29;
+pub mod g1_sums;
 pub mod lazy;
 pub mod lines;
 pub mod pairing;

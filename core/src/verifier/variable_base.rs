@@ -6,20 +6,21 @@
 //! `sum_i x_i P_i = sum_k 2^(ck) W_k`, `W_k = sum_{d=1..2^c-1} d * S_kd`,
 //!
 //! where `S_kd` is the sum of the points whose `k`-th digit is `d`. Every `S_kd` of every window
-//! is one group of a single [`group_sums`] call (batch-affine additions: a few rounds, one
-//! inversion each, for all windows together), each `W_k` is formed from its buckets with running
-//! sums, and the windows are combined from the top with `c` doublings between them (Horner).
-//! The result is the same group element as the scalar multiplications it replaces.
+//! is one group of a single [`GroupSums::group_sums`] call (batch-affine additions: a few
+//! rounds, one inversion each, for all windows together), each `W_k` is formed from its
+//! buckets with running sums, and the windows are combined from the top with `c` doublings
+//! between them (Horner). The result is the same group element as the scalar multiplications
+//! it replaces.
 //!
 //! For few points the scalar multiplications are cheaper (the buckets' running sums cost the
 //! same whatever the point count): [`input_sum`] picks by an operation-count model.
 
-use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
+use ark_ec::short_weierstrass::{Affine, Projective};
 use ark_ec::AdditiveGroup;
 use ark_ff::PrimeField;
 
-use super::group_sums::{group_sums, sort_into_groups};
 use super::{weighted_bucket_sum, window_digit, SCALAR_BITS};
+use crate::group_sums::{sort_into_groups, GroupSums};
 use crate::Fr;
 
 /// Field products of the operations in the cost model (Jacobian formulas for BN254's `a = 0`):
@@ -56,10 +57,7 @@ fn bucket_window_bits(points: usize) -> Option<usize> {
 
 /// `sum_i scalars[i] * points[i]` (pairs beyond the shorter slice are ignored; the caller
 /// checked the counts).
-pub(super) fn input_sum<C: SWCurveConfig<ScalarField = Fr>>(
-    points: &[Affine<C>],
-    scalars: &[Fr],
-) -> Projective<C> {
+pub(super) fn input_sum<C: GroupSums>(points: &[Affine<C>], scalars: &[Fr]) -> Projective<C> {
     match bucket_window_bits(points.len().min(scalars.len())) {
         Some(c) => bucket_sum(points, scalars, c),
         None => points.iter().zip(scalars).map(|(p, x)| *p * x).sum(),
@@ -67,11 +65,7 @@ pub(super) fn input_sum<C: SWCurveConfig<ScalarField = Fr>>(
 }
 
 /// The bucket method with `c`-bit windows (module documentation).
-fn bucket_sum<C: SWCurveConfig<ScalarField = Fr>>(
-    points: &[Affine<C>],
-    scalars: &[Fr],
-    c: usize,
-) -> Projective<C> {
+fn bucket_sum<C: GroupSums>(points: &[Affine<C>], scalars: &[Fr], c: usize) -> Projective<C> {
     let windows = SCALAR_BITS.div_ceil(c);
     let buckets = (1 << c) - 1;
     let limbs: Vec<[u64; 4]> = scalars.iter().map(|x| x.into_bigint().0).collect();
@@ -88,7 +82,7 @@ fn bucket_sum<C: SWCurveConfig<ScalarField = Fr>>(
         })
     });
     let (sorted, lengths) = sort_into_groups(windows * buckets, entries);
-    let sums = group_sums(sorted, &lengths);
+    let sums = C::group_sums(sorted, &lengths);
     let mut result = Projective::<C>::default();
     for window in sums.chunks_exact(buckets).rev() {
         for _ in 0..c {

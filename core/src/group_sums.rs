@@ -1,5 +1,7 @@
 //! Sums of many groups of affine points at once, by batch-affine additions: the bucket sums of
-//! [`super::InputWindows::combine`] for keys with many inputs.
+//! the verifiers' public-input sums ([`crate::verifier::InputWindows::combine`], and the
+//! one-shot key's bucket method). [`GroupSums`] picks the code per G1 model: this module's
+//! generic sums on arkworks' G1, `zkagg_field29::g1_sums` on the wasm verifier's.
 //!
 //! Adding two affine points `P = (x1, y1)`, `Q = (x2, y2)` with `x1 != x2` is
 //!
@@ -20,6 +22,32 @@ use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
 use ark_ec::{AffineRepr, CurveGroup};
 use ark_ff::{batch_inversion, Field};
 
+use crate::Fr;
+
+/// A G1 curve model with its batch-affine group sums (the verifiers' input sums use them):
+/// the same sums on either model, each on its fastest code. Natively arkworks' G1 takes this module's
+/// generic [`group_sums`]; the wasm verifier's G1 on packed 29-bit limbs takes
+/// `zkagg_field29::g1_sums`, which unpacks the points once and runs its products on loose
+/// limbs (tested against arkworks' sums there, and both against scalar multiplications in
+/// `crate::verifier`'s tests).
+pub trait GroupSums: SWCurveConfig<ScalarField = Fr> {
+    /// The sum of each group of `points`: the groups lie one after another, `lengths[g]`
+    /// points for group `g`; an empty group sums to the identity.
+    fn group_sums(points: Vec<Affine<Self>>, lengths: &[usize]) -> Vec<Affine<Self>>;
+}
+
+impl GroupSums for ark_bn254::g1::Config {
+    fn group_sums(points: Vec<Affine<Self>>, lengths: &[usize]) -> Vec<Affine<Self>> {
+        group_sums(points, lengths)
+    }
+}
+
+impl GroupSums for zkagg_field29::bn::G1Config {
+    fn group_sums(points: Vec<Affine<Self>>, lengths: &[usize]) -> Vec<Affine<Self>> {
+        zkagg_field29::g1_sums::group_sums(&points, lengths)
+    }
+}
+
 /// Whether the affine formula cannot add `p` and `q` (an identity, or equal `x`).
 fn exceptional<C: SWCurveConfig>(p: &Affine<C>, q: &Affine<C>) -> bool {
     p.is_zero() || q.is_zero() || p.x == q.x
@@ -39,7 +67,7 @@ fn add_with_inverse<C: SWCurveConfig>(
 
 /// `entries` (group index below `groups`, point) laid out group after group, with each group's
 /// length: the input of [`group_sums`] (a counting sort; `entries` is walked twice).
-pub(super) fn sort_into_groups<C: SWCurveConfig, I>(
+pub(crate) fn sort_into_groups<C: SWCurveConfig, I>(
     groups: usize,
     entries: I,
 ) -> (Vec<Affine<C>>, Vec<usize>)
@@ -66,7 +94,7 @@ where
 
 /// The sum of each group of `points`: the groups lie one after another, `lengths[g]` points
 /// for group `g`; an empty group sums to the identity. Consumes `points` as its work space.
-pub(super) fn group_sums<C: SWCurveConfig>(
+pub(crate) fn group_sums<C: SWCurveConfig>(
     mut points: Vec<Affine<C>>,
     lengths: &[usize],
 ) -> Vec<Affine<C>> {
