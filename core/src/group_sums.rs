@@ -25,8 +25,8 @@ use ark_ff::{batch_inversion, Field};
 use crate::Fr;
 
 /// A G1 curve model with its batch-affine group sums (the verifiers' input sums use them):
-/// the same sums on either model, each on its fastest code. Natively arkworks' G1 takes this module's
-/// generic [`group_sums`]; the wasm verifier's G1 on packed 29-bit limbs takes
+/// the same sums on either model, each on its fastest code. Natively arkworks' G1 takes this
+/// module's generic [`group_sums`]; the wasm verifier's G1 on packed 29-bit limbs takes
 /// `zkagg_field29::g1_sums`, which unpacks the points once and runs its products on loose
 /// limbs (tested against arkworks' sums there, and both against scalar multiplications in
 /// `crate::verifier`'s tests).

@@ -353,7 +353,7 @@ mod tests {
         ];
         cases.extend((0..20).map(|_| (0..5).map(|_| Fr::rand(&mut rng)).collect()));
         // Every width a key may get, and odd ones whose windows straddle limbs and bit 256.
-        let widths: Vec<InputWindows<ark_bn254::g1::Config>> = [1, 3, 5, 6, 7, 8, 9, 13]
+        let widths: Vec<InputWindows<ark_bn254::g1::Config>> = [1, 3, 4, 5, 6, 7, 8, 9, 13]
             .into_iter()
             .map(|c| InputWindows::with_bits(&bases, c))
             .collect();
