@@ -19,7 +19,7 @@
 
 use core::marker::PhantomData;
 
-use ark_bn254::{Fq2, FqConfig, FrConfig};
+use ark_bn254::{FqConfig, FrConfig};
 use ark_ff::{BigInt, Fp, MontBackend, MontConfig};
 
 pub(crate) const LIMBS: usize = 9;
@@ -351,6 +351,52 @@ impl<M: Modulus29> Fp29<M> {
         Self::normalize(&t)
     }
 
+    /// [`Fq29::sum_of_two_products`] without the final conditional subtraction: a **loose**
+    /// result (limbs below `2^29`, value below `2p`), fit as a factor of another product.
+    #[inline]
+    pub fn sum_of_two_products_loose(a: [&Self; 2], b: [&Self; 2]) -> Self {
+        let wide = |x: &Self| x.0.map(u64::from);
+        let t = two_product_columns::<M>(&wide(a[0]), &wide(a[1]), &wide(b[0]), &wide(b[1]));
+        Self::raw(Self::carry(&t))
+    }
+
+    /// `self - other + 2p` as [`Fq29::sub_loose`] computes it, with the limbs carried back
+    /// below `2^29` (one carry pass: no borrows, no conditional addition). For canonical inputs
+    /// a **loose** value in `(p, 3p)` on 29-bit limbs (`3p < 2^256`: the top limb takes the last
+    /// carry), which may be **both** factors of [`Fq29::sum_of_two_products`] (the columns are
+    /// those of canonical limbs; `(18 p^2 + R p) / R < 2p` as `18p < R`), or one factor of a
+    /// product whose other factors are below `2p` (`12p < R`). Inputs may also be loose
+    /// products (below `2p` on 29-bit limbs): the value then lies in `(0, 4p)`. Each limb adds
+    /// the incoming carry before it subtracts, so no step goes below zero: limbs 0-7 of the
+    /// spread `2p` are at least `2^29 - 1`, and limb 8 ends as `floor(value / 2^232) >= 0`.
+    #[inline]
+    pub fn sub_carried(&self, other: &Self) -> Self {
+        let mut r = [0u32; LIMBS];
+        let mut carry = 0u32;
+        for (j, r) in r.iter_mut().enumerate() {
+            let s = self.0[j] + M::TWO_P_SPREAD[j] + carry - other.0[j];
+            *r = s & MASK;
+            carry = s >> BITS;
+        }
+        Self::raw(r)
+    }
+
+    /// `self + other` for values below `2p` on 29-bit limbs (loose products), carried but not
+    /// reduced: a **loose** value below `4p < 2^256` on 29-bit limbs, fit as a factor of
+    /// [`Fq29::mul`] whose other factor is below `4p` too (`(16 p^2 + R p) / R < 2p` as
+    /// `16p < R`; the columns are those of canonical limbs).
+    #[inline]
+    pub fn add_carried(&self, other: &Self) -> Self {
+        let mut r = [0u32; LIMBS];
+        let mut carry = 0u32;
+        for ((r, &a), &b) in r.iter_mut().zip(&self.0).zip(&other.0) {
+            let s = a + b + carry;
+            *r = s & MASK;
+            carry = s >> BITS;
+        }
+        Self::raw(r)
+    }
+
     /// Resolve the columns' carries into canonical limbs (the value is below `2p`).
     #[inline(always)]
     fn normalize(t: &[u64; LIMBS]) -> Self {
@@ -501,85 +547,11 @@ impl<M: Modulus29> Fp29<M> {
     }
 }
 
-/// `Fq2 = Fq[u] / (u^2 + 1)` over [`Fq29`], as in ark-bn254.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub struct Fq2x29 {
-    pub c0: Fq29,
-    pub c1: Fq29,
-}
-
-impl Fq2x29 {
-    pub const ZERO: Fq2x29 = Fq2x29 {
-        c0: Fq29::ZERO,
-        c1: Fq29::ZERO,
-    };
-
-    /// `(a0 + a1 u)(b0 + b1 u) = (a0 b0 - a1 b1) + (a0 b1 + a1 b0) u`, each coordinate one
-    /// [`Fq29::sum_of_two_products`] (`a0 b0 + (2p - a1) b1` for the first, the negation
-    /// loose: [`Fq29::neg_loose`]): four products and two reductions. Every coordinate of
-    /// either factor may be a loose product (below `2p` on 29-bit limbs): the sums' bound
-    /// covers factors up to `2p`. Karatsuba's three base products cost as many 32x32-bit products
-    /// here (each of its products carries its own reduction) plus two additions and three
-    /// subtractions, so the sums of products are the cheaper form on 29-bit limbs.
-    #[inline]
-    pub fn mul(&self, o: &Fq2x29) -> Fq2x29 {
-        let minus_a1 = self.c1.neg_loose();
-        Fq2x29 {
-            c0: Fq29::sum_of_two_products([&self.c0, &minus_a1], [&o.c0, &o.c1]),
-            c1: Fq29::sum_of_two_products([&self.c0, &self.c1], [&o.c1, &o.c0]),
-        }
-    }
-
-    /// `(a + b u)^2 = (a + b)(a - b) + 2 a b u`: two base products.
-    #[inline]
-    pub fn square(&self) -> Fq2x29 {
-        let ab = self.c0.mul(&self.c1);
-        Fq2x29 {
-            c0: self.c0.add(&self.c1).mul(&self.c0.sub(&self.c1)),
-            c1: ab.double(),
-        }
-    }
-
-    #[inline]
-    pub fn add(&self, o: &Fq2x29) -> Fq2x29 {
-        Fq2x29 {
-            c0: self.c0.add(&o.c0),
-            c1: self.c1.add(&o.c1),
-        }
-    }
-
-    #[inline]
-    pub fn sub(&self, o: &Fq2x29) -> Fq2x29 {
-        Fq2x29 {
-            c0: self.c0.sub(&o.c0),
-            c1: self.c1.sub(&o.c1),
-        }
-    }
-
-    #[inline]
-    pub fn neg(&self) -> Fq2x29 {
-        Fq2x29 {
-            c0: self.c0.neg(),
-            c1: self.c1.neg(),
-        }
-    }
-
-    pub fn from_ark(x: &Fq2) -> Fq2x29 {
-        Fq2x29 {
-            c0: Fq29::from_ark(&x.c0),
-            c1: Fq29::from_ark(&x.c1),
-        }
-    }
-
-    pub fn to_ark(&self) -> Fq2 {
-        Fq2::new(self.c0.to_ark(), self.c1.to_ark())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ark_bn254::Fq;
+    use crate::fq2x29::Fq2x29;
+    use ark_bn254::{Fq, Fq2};
     use ark_ec::AdditiveGroup;
     use ark_ff::{Field, PrimeField, UniformRand, Zero};
     use rand::SeedableRng;

@@ -18,10 +18,12 @@ extern crate alloc;
 pub mod backend;
 pub mod bn;
 pub mod fq29;
+pub mod fq2x29;
 pub mod g1_sums;
 pub mod lazy;
 pub mod lines;
 pub mod pairing;
 pub mod self_check;
 
-pub use fq29::{Fp29, Fq29, Fq2x29, FqModulus, Fr29, FrModulus, Modulus29};
+pub use fq29::{Fp29, Fq29, FqModulus, Fr29, FrModulus, Modulus29};
+pub use fq2x29::Fq2x29;

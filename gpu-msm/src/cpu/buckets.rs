@@ -139,7 +139,8 @@ where
                     next.inf.push(lvl.inf[i] && lvl.inf[i + 1]);
                 } else if x1 != x2 || (y1 == y2 && !y1.is_zero()) {
                     let lambda = if x1 != x2 {
-                        y2.sub_loose(&y1).mul_loose(&dinv)
+                        // The loose difference is the second factor (`Coord::sub_loose`).
+                        dinv.mul_loose(&y2.sub_loose(&y1))
                     } else {
                         // Doubling: (3 x^2 + a) / 2y.
                         let x2s = x1.square();

@@ -6,7 +6,8 @@ use ark_bn254::{Fq, Fq2};
 use ark_ec::AdditiveGroup;
 use ark_ff::{Field, Zero};
 
-use crate::fq29::{Fq29, Fq2x29};
+use crate::fq29::Fq29;
+use zkagg_field29::Fq2x29;
 
 /// The arithmetic the batch-affine bucket sums need, in some representation of the curve's
 /// base field `F`. Values must be canonical (`==` is field equality), except the **loose**
@@ -35,13 +36,20 @@ pub trait Coord<F>: Copy + PartialEq + Send + Sync {
     fn mul_loose(&self, o: &Self) -> Self {
         self.mul(o)
     }
-    /// `self - o` of canonical values, possibly loose: fit only as **one** factor of
-    /// [`Coord::mul`] or [`Coord::mul_loose`] whose other factor is not a loose difference
-    /// (the 29-bit field skips the borrow chain: [`Fq29::sub_loose`]), or as a value for
+    /// `self - o` of canonical values, possibly loose: fit only as the **second** factor (`o`)
+    /// of [`Coord::mul`] or [`Coord::mul_loose`] whose first factor is not a loose difference
+    /// (the 29-bit field skips the borrow chain: [`Fq29::sub_loose`]; `Fq2x29` negates a
+    /// coordinate of the first factor within `2p`: [`Fq2x29::sub_carried`]), or as a value for
     /// [`Coord::batch_inverse`] to invert. By default the canonical difference.
     #[inline]
     fn sub_loose(&self, o: &Self) -> Self {
         self.sub(o)
+    }
+    /// `-self` for `self` canonical or a loose product, possibly loose (fit only as a factor of a
+    /// product, as a loose product is: [`Fq29::neg_loose`]). By default the canonical negation.
+    #[inline]
+    fn neg_loose(&self) -> Self {
+        self.neg()
     }
     /// `a^2 + b^2` (the norm of `a + b u` in `Fq2`); a representation with a fused sum of
     /// products overrides it.
@@ -103,8 +111,9 @@ pub fn batch_inverse_by_norm<B: Coord<Fq>, E>(
     montgomery_batch_inverse::<Fq, B>(&mut norms);
     for (v, n) in values.iter_mut().zip(&norms) {
         let (a, b) = parts(v);
-        // The inverse's parts may be loose: they are only factors of the slope's product.
-        *v = join(a.mul_loose(n), b.neg().mul_loose(n));
+        // The inverse's parts may be loose: they are only factors of the slope's product. `b`
+        // may be a loose difference, so it is negated after its product.
+        *v = join(a.mul_loose(n), b.mul_loose(n).neg_loose());
     }
 }
 
@@ -236,6 +245,10 @@ limb29_coord!(
     #[inline]
     fn sub_loose(&self, o: &Self) -> Self {
         Fq29::sub_loose(self, o)
+    },
+    #[inline]
+    fn neg_loose(&self) -> Self {
+        Fq29::neg_loose(self)
     }
 );
 limb29_coord!(
@@ -243,19 +256,31 @@ limb29_coord!(
     Fq2,
     fn batch_inverse(values: &mut [Self]) {
         batch_inverse_by_norm(values, |v| (v.c0, v.c1), |c0, c1| Fq2x29 { c0, c1 });
+    },
+    /// Products without their final subtractions ([`Fq2x29::mul_loose`]).
+    #[inline]
+    fn mul_loose(&self, o: &Self) -> Self {
+        Fq2x29::mul_loose(self, o)
+    },
+    /// Carried, unreduced differences ([`Fq2x29::sub_carried`]): their coordinates stay on
+    /// 29-bit limbs, as the sums of products of `Fq2x29::mul` and the norm need.
+    #[inline]
+    fn sub_loose(&self, o: &Self) -> Self {
+        Fq2x29::sub_carried(self, o)
     }
 );
 
 /// Checks the 29-bit-limb coordinates against arkworks, value for value, on edge values
 /// (0, 1, 2, `p - 1`, `p - 2`, `1/2 = (p + 1)/2`, `(p - 1)/2`, `2^253`, `2^64 - 1`, and `Fq2`
-/// values built from them) and `randoms` random ones: products (also of loose factors),
-/// squares, sums, differences,
-/// negations, doublings and both batch inversions; products, sums and differences in `Fq` are
-/// compared limb for limb with the converted arkworks result (canonical form: equal values
-/// have equal limbs), the rest through `to_ark`. Returns
-/// the number of comparisons, or the first mismatch. The same function runs natively (unit
-/// test) and in wasm (the web prover's `fieldSelfTest`, called in Node and in Chromium), where
-/// the 29-bit products are the ones the MSM uses.
+/// values built from them) and `randoms` random ones: products (also of loose factors: loose
+/// products, differences, in `Fq2` carried differences as the second factor), squares (in
+/// `Fq2` also of loose products), sums, differences, negations, doublings and both batch
+/// inversions (in `Fq2` also of carried differences, as the G2 additions invert them).
+/// Products, sums and differences in `Fq` are compared limb for limb with the converted
+/// arkworks result (canonical form: equal values have equal limbs), the rest through `to_ark`.
+/// Returns the number of comparisons, or the first mismatch. The same function runs natively
+/// (unit test) and in wasm (the web prover's `fieldSelfTest`, called in Node and in Chromium),
+/// where the 29-bit products are the ones the MSM uses.
 pub fn coordinates_agree_with_arkworks(randoms: usize) -> Result<usize, String> {
     use ark_ff::UniformRand;
     let mut rng = ark_std::test_rng();
@@ -314,6 +339,23 @@ pub fn coordinates_agree_with_arkworks(randoms: usize) -> Result<usize, String> 
             let y = Fq2x29::from_ark(b);
             same(x.mul(&y).to_ark() == *a * b, &|| format!("({a}) * ({b})"))?;
             same(x.sub(&y).to_ark() == *a - b, &|| format!("({a}) - ({b})"))?;
+            // Loose values as the G2 additions make them: a carried difference as the second
+            // factor, a loose product as the first, and the square of a loose product.
+            let (difference, product) = (
+                <Fq2x29 as Coord<Fq2>>::sub_loose(&x, &y),
+                <Fq2x29 as Coord<Fq2>>::mul_loose(&x, &y),
+            );
+            same(x.mul(&difference).to_ark() == *a * (*a - b), &|| {
+                format!("loose ({a}) (({a}) - ({b}))")
+            })?;
+            same(
+                product.mul_loose(&difference).to_ark() == *a * b * (*a - b),
+                &|| format!("loose ({a}) ({b}) (({a}) - ({b}))"),
+            )?;
+            same(
+                product.square().to_ark() == Field::square(&(*a * b)),
+                &|| format!("loose (({a}) ({b}))^2"),
+            )?;
         }
     }
     let nonzero: Vec<Fq> = fq.iter().copied().filter(|a| !Zero::is_zero(a)).collect();
@@ -328,6 +370,23 @@ pub fn coordinates_agree_with_arkworks(randoms: usize) -> Result<usize, String> 
     for (a, i) in nonzero.iter().zip(&inverses) {
         same(Some(i.to_ark()) == Field::inverse(a), &|| {
             format!("1/({a})")
+        })?;
+    }
+    // The G2 denominators: carried differences `x2 - x1`, inverted through their norms.
+    let pairs: Vec<(Fq2, Fq2)> = fq2
+        .iter()
+        .zip(fq2.iter().skip(1))
+        .filter(|(a, b)| a != b)
+        .map(|(a, b)| (*a, *b))
+        .collect();
+    let mut inverses: Vec<Fq2x29> = pairs
+        .iter()
+        .map(|(a, b)| <Fq2x29 as Coord<Fq2>>::sub_loose(&Fq2x29::from_ark(a), &Fq2x29::from_ark(b)))
+        .collect();
+    <Fq2x29 as Coord<Fq2>>::batch_inverse(&mut inverses);
+    for ((a, b), i) in pairs.iter().zip(&inverses) {
+        same(Some(i.to_ark()) == Field::inverse(&(*a - b)), &|| {
+            format!("1/(({a}) - ({b}))")
         })?;
     }
     Ok(checks.count())

@@ -183,12 +183,13 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fq29::{Fq29, Fq2x29};
+    use crate::fq29::Fq29;
     use ark_bn254::{Fq, Fq2, Fr, G1Projective, G2Projective};
     use ark_ec::short_weierstrass::Affine;
     use ark_ec::{AdditiveGroup, AffineRepr, CurveGroup, PrimeGroup};
     use ark_ff::UniformRand;
     use rand::SeedableRng;
+    use zkagg_field29::Fq2x29;
 
     /// A curve over the BN254 base field with `a != 0` (`y^2 = x^3 + 3 x + 5`), to exercise the
     /// doubling's `a Z^4` term; it need not have prime order, the formulas are checked

@@ -11,7 +11,8 @@
 //!    addition of a classic bucket method. Equal points (doubling) and opposite points
 //!    (identity) are handled exactly. In the 29-bit field, values that are only ever factors
 //!    of a product (the differences `x2 - x1`, `y2 - y1`, `x1 - x3`, the inverses, the slope)
-//!    stay *loose* (no borrow chain, no final subtraction: [`Coord::mul_loose`]).
+//!    stay *loose* (no borrow chain, no final subtraction: [`Coord::mul_loose`]), in `Fq` and
+//!    in `Fq2`.
 //! 2. The running-sum reduction of the window's buckets on Jacobian points in the same
 //!    coordinates ([`jacobian`]), and Horner over windows (arkworks' points).
 //!
@@ -47,8 +48,10 @@ use core::ops::Range;
 use ark_bn254::{Fq, Fq2};
 
 #[cfg(target_arch = "wasm32")]
-use crate::fq29::{Fq29, Fq2x29};
+use crate::fq29::Fq29;
 use crate::plan::{Plan, PlanConfig, SCALAR_BITS};
+#[cfg(target_arch = "wasm32")]
+use zkagg_field29::Fq2x29;
 
 #[cfg(feature = "parallel")]
 use rayon::prelude::*;
@@ -296,12 +299,13 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fq29::{Fq29, Fq2x29};
+    use crate::fq29::Fq29;
     use ark_bn254::{Fq, Fq2};
     use ark_bn254::{Fr, G1Projective, G2Projective};
     use ark_ec::{CurveGroup, PrimeGroup, VariableBaseMSM};
     use ark_ff::{PrimeField, UniformRand};
     use rand::SeedableRng;
+    use zkagg_field29::Fq2x29;
 
     fn skewed(n: usize, rng: &mut rand_chacha::ChaCha20Rng) -> Vec<BigInt<4>> {
         use rand::Rng;
