@@ -93,7 +93,8 @@ pub fn montgomery_batch_inverse<F, C: Coord<F>>(values: &mut [C]) {
 /// are inverted there with Montgomery's trick, so a value costs 2 squarings (fused into one
 /// sum of products with one reduction where the base field has it:
 /// [`Coord::sum_of_squares`]), 3 base products and 2 more for `(a - b u) n^{-1}`: 7 base
-/// products, against 9 for the trick run on `Fq2` itself (3 `Fq2` products of 3 base products each). The norm of a non-zero value is non-zero
+/// products, against 9 for the trick run on `Fq2` itself (3 `Fq2` products of 3 base products
+/// each). The norm of a non-zero value is non-zero
 /// because `-1` is not a square modulo BN254's `p` (`p = 3 mod 4`), so `a^2 = -b^2` forces
 /// `a = b = 0`.
 pub fn batch_inverse_by_norm<B: Coord<Fq>, E>(
