@@ -27,10 +27,11 @@ impl Fq2x29 {
     /// subtractions, so the sums of products are the cheaper form on 29-bit limbs.
     #[inline]
     pub fn mul(&self, o: &Fq2x29) -> Fq2x29 {
-        let minus_a1 = self.c1.neg_loose();
+        // The loose product's coordinates are below 2p: one conditional subtraction each.
+        let loose = self.mul_loose(o);
         Fq2x29 {
-            c0: Fq29::sum_of_two_products([&self.c0, &minus_a1], [&o.c0, &o.c1]),
-            c1: Fq29::sum_of_two_products([&self.c0, &self.c1], [&o.c1, &o.c0]),
+            c0: loose.c0.reduce_once(),
+            c1: loose.c1.reduce_once(),
         }
     }
 
