@@ -1,7 +1,8 @@
-//! Sums of many groups of affine points at once, by batch-affine additions: the bucket sums of
-//! the verifiers' public-input sums ([`crate::verifier::InputWindows::combine`], and the
-//! one-shot key's bucket method). [`GroupSums`] picks the code per G1 model: this module's
-//! generic sums on arkworks' G1, `zkagg_field29::g1_sums` on the wasm verifier's.
+//! Sums of many groups of affine points at once, by batch-affine additions: the row sums of
+//! the verifiers' public-input sums ([`crate::verifier::InputComb::combine`]; also the sums of
+//! its tables' entries when a key is prepared) and the bucket sums of a one-shot key's.
+//! [`GroupSums`] picks the code per G1 model: this module's generic sums on arkworks' G1,
+//! `zkagg_field29::g1_sums` on the wasm verifier's.
 //!
 //! Adding two affine points `P = (x1, y1)`, `Q = (x2, y2)` with `x1 != x2` is
 //!
@@ -14,8 +15,8 @@
 //! points takes `ceil(log2 n)` rounds and `n - 1` additions, all groups in the same rounds.
 //!
 //! The formula does not apply when `x1 = x2` (then `Q = P`, a doubling, or `Q = -P`, the
-//! identity) or when either point is the identity; such pairs (which an honest key's window
-//! bases meet only by coincidence, but a crafted key can force) are added by arkworks' complete
+//! identity) or when either point is the identity; such pairs (which an honest key's comb
+//! tables meet only by coincidence, but a crafted key can force) are added by arkworks' complete
 //! Jacobian formulas instead, so every input gives the exact group sum.
 
 use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};

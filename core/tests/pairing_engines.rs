@@ -10,7 +10,7 @@ use ark_ec::short_weierstrass::Projective;
 use ark_ec::{AffineRepr, CurveGroup};
 use common::*;
 use zkagg_core::pairing::{product_is_one, Arkworks, GrothPairing, Limbs29, PairingEngine};
-use zkagg_core::verifier::InputWindows;
+use zkagg_core::verifier::InputComb;
 use zkagg_core::{Fr, Proof, VerifyingKey};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/snarkjs");
@@ -18,7 +18,7 @@ const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/snar
 /// `L = IC[0] + sum x_i IC[i+1]` on the engine's G1.
 fn input_point<B: PairingEngine>(vk: &VerifyingKey, inputs: &[Fr]) -> Projective<B::G1> {
     let ic: Vec<_> = vk.gamma_abc_g1.iter().map(B::g1).collect();
-    InputWindows::new(&ic[1..]).combine(inputs) + ic[0]
+    InputComb::new(&ic[1..]).combine(inputs) + ic[0]
 }
 
 /// The verdict of a key prepared for many checks, asserted equal to a one-shot preparation's

@@ -511,7 +511,7 @@ impl<M: Modulus29> Fp29<M> {
 
     /// From arkworks: its limbs hold `x 2^256`, and `mont(x 2^256, 2^266 mod p) = x 2^261`.
     pub fn from_ark(x: &ArkField<M>) -> Self {
-        Self::raw(to_limbs(&(x.0).0)).mul(&Self::raw(M::TO_29))
+        Self::raw(to_limbs(&(x.0).0)).mul_out_of_line(&Self::raw(M::TO_29))
     }
 
     /// [`Fq29::from_ark`] at compile time, for constants: arkworks' limbs hold `x 2^256`, and
@@ -542,7 +542,15 @@ impl<M: Modulus29> Fp29<M> {
 
     /// To arkworks: `mont(x 2^261, 2^256 mod p) = x 2^256`, arkworks' stored form.
     pub fn to_ark(&self) -> ArkField<M> {
-        Fp::new_unchecked(BigInt(from_limbs(&self.mul(&Self::raw(M::TO_ARK)).0)))
+        Fp::new_unchecked(BigInt(from_limbs(
+            &self.mul_out_of_line(&Self::raw(M::TO_ARK)).0,
+        )))
+    }
+
+    /// [`Fp29::mul`] as a call: the conversions share one copy of the product's rounds.
+    #[inline(never)]
+    fn mul_out_of_line(&self, other: &Self) -> Self {
+        self.mul(other)
     }
 
     pub fn one() -> Self {

@@ -1,5 +1,6 @@
 //! Sums of many groups of G1 points at once, by batch-affine additions on unpacked 29-bit limbs:
-//! the bucket sums of the wasm verifier's public-input sum (`zkagg_core`'s `InputWindows`).
+//! the row sums of the wasm verifier's public-input sum (`zkagg_core`'s `InputComb`; the
+//! bucket sums of a one-shot key's).
 //!
 //! Adding `P = (x1, y1)` and `Q = (x2, y2)` with `x1 != x2` is
 //!
@@ -19,7 +20,7 @@
 //! compares values.
 //!
 //! The formula does not apply when `x1 = x2` (`Q = P`, a doubling, or `Q = -P`, the identity)
-//! or when either point is the identity. An honest key's window bases meet such pairs only by
+//! or when either point is the identity. An honest key's comb tables meet such pairs only by
 //! coincidence, but a crafted key can force them; they are added case by case instead (the
 //! other point, the identity, or the affine doubling), so every input gives the exact group
 //! sum. The identity is held as `(0, 0)`, which is not on `y^2 = x^3 + 3`.

@@ -1,4 +1,4 @@
-//! `sum_i x_i P_i` for points without window bases (a key prepared for one verification), by
+//! `sum_i x_i P_i` for points without comb tables (a key prepared for one verification), by
 //! the bucket method over all windows at once.
 //!
 //! With `c`-bit windows, `x_i = sum_k d_ik 2^(ck)`, so
@@ -15,11 +15,11 @@
 //! For few points the scalar multiplications are cheaper (the buckets' running sums cost the
 //! same whatever the point count): [`input_sum`] picks by an operation-count model.
 
-use ark_ec::short_weierstrass::{Affine, Projective};
+use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
 use ark_ec::AdditiveGroup;
 use ark_ff::PrimeField;
 
-use super::{weighted_bucket_sum, window_digit, SCALAR_BITS};
+use super::SCALAR_BITS;
 use crate::group_sums::{sort_into_groups, GroupSums};
 use crate::Fr;
 
@@ -93,6 +93,29 @@ fn bucket_sum<C: GroupSums>(points: &[Affine<C>], scalars: &[Fr], c: usize) -> P
     result
 }
 
+/// The `c`-bit window of the little-endian limbs of a scalar starting at bit `bit` (bits at and
+/// above 256 read as zero).
+fn window_digit(limbs: &[u64; 4], bit: usize, c: usize) -> usize {
+    let (word, shift) = (bit / 64, bit % 64);
+    let mut value = limbs.get(word).map_or(0, |w| w >> shift);
+    if shift + c > 64 {
+        // shift > 0 here, so 64 - shift < 64.
+        value |= limbs.get(word + 1).map_or(0, |w| w << (64 - shift));
+    }
+    (value & ((1u64 << c) - 1)) as usize
+}
+
+/// `sum_d d * S_d` for the buckets `S_1, S_2, ...` (`buckets[d - 1]`): running sums from the
+/// largest digit down, two additions a bucket.
+fn weighted_bucket_sum<C: SWCurveConfig>(buckets: &[Affine<C>]) -> Projective<C> {
+    let (mut running, mut sum) = (Projective::<C>::default(), Projective::<C>::default());
+    for bucket in buckets.iter().rev() {
+        running += bucket;
+        sum += &running;
+    }
+    sum
+}
+
 #[cfg(test)]
 mod tests {
     use ark_ec::{AffineRepr, CurveGroup};
@@ -155,5 +178,28 @@ mod tests {
         assert_eq!(bucket_window_bits(3), None);
         assert!(bucket_window_bits(20).is_some());
         assert!(bucket_window_bits(64).is_some());
+    }
+
+    /// A window read from the limbs equals the same bits read one by one, for every width and
+    /// start (windows crossing a limb boundary and running past bit 256 included).
+    #[test]
+    fn window_digits_equal_bit_by_bit() {
+        let limbs = [
+            0x0123_4567_89ab_cdef,
+            0xfedc_ba98_7654_3210,
+            u64::MAX,
+            0x8000_0000_0000_0001,
+        ];
+        let bit_at = |i: usize| i < 256 && (limbs[i / 64] >> (i % 64)) & 1 == 1;
+        for c in 1..=16 {
+            for start in 0..260 {
+                let want = (0..c).fold(0, |acc, j| acc | (usize::from(bit_at(start + j)) << j));
+                assert_eq!(
+                    window_digit(&limbs, start, c),
+                    want,
+                    "c = {c}, start = {start}"
+                );
+            }
+        }
     }
 }
