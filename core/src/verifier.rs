@@ -55,7 +55,10 @@ pub struct PreparedVerifier {
 
 impl PreparedVerifier {
     /// Prepare `vk`: `e(alpha, beta)`, the G2 line coefficients of gamma and delta, and the
-    /// comb tables of its input points (up to [`MAX_COMB_INPUTS`] inputs).
+    /// comb tables of its input points (up to [`MAX_COMB_INPUTS`] inputs). Building the
+    /// tables is the bulk of the preparation (44 ms for a 64-input key in wasm in Node, where a
+    /// [`PreparedVerifier::one_shot`] key verifies in 6.6 ms and this one in 3.0 ms), so for
+    /// a key with many inputs it pays off from about a dozen verifications.
     pub fn new(vk: &VerifyingKey) -> Result<Self> {
         let mut verifier = Self::with_pairing(vk, GrothPairing::new)?;
         let inputs = &verifier.ic[1..];
